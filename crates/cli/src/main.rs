@@ -1,0 +1,2 @@
+//! The `anchorage` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! anchorage-controller: the reconcilers that talk to the Kubernetes API server.
