@@ -20,7 +20,7 @@ WORKDIR /src
 # Manifests and sources of every workspace member (cargo loads all members' manifests, the
 # e2e crate included, even when building one package). .dockerignore keeps target/ and the
 # e2e Go build tree out of the context.
-COPY Cargo.toml Cargo.lock rustfmt.toml clippy.toml ./
+COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
 COPY e2e ./e2e
 # The cache mounts keep the crates.io registry and target/ between builds (BuildKit); the
