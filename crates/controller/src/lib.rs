@@ -1,1 +1,313 @@
 //! anchorage-controller: the reconcilers that talk to the Kubernetes API server.
+//!
+//! Controllers: Issuer, ClusterIssuer (readiness), CertificateRequest (approve + sign) and
+//! Certificate (issuance, Secret writer, renewal scheduler). Every replica watches; only the
+//! Lease holder writes ([`leader`]). Decisions are pure functions of their inputs and a
+//! [`clock::Clock`]; I/O stays in thin shells.
+
+pub mod certificates;
+pub mod clock;
+pub mod conditions;
+pub mod context;
+pub mod error;
+pub mod issuers;
+pub mod leader;
+pub mod metrics;
+pub mod requests;
+pub mod usages;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anchorage_api::constants as c;
+use anchorage_api::{Certificate, CertificateRequest, ClusterIssuer, Issuer};
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::Api;
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::reflector::{self, ObjectRef};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Client, ResourceExt};
+use tokio::sync::{mpsc, watch};
+
+use crate::clock::SharedClock;
+use crate::context::{CaCache, Context, ControllerConfig, KeyStore, LeaderState, Stores};
+use crate::error::Error;
+use crate::issuers::{IssuerContext, IssuerTriggers, SecretWatches};
+use crate::metrics::SharedMetrics;
+
+/// Health flags served on `/livez` and `/readyz`.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// Set once every watch has completed its first list (caches synced).
+    pub synced: AtomicBool,
+    /// Cleared when the lease task or a controller loop has died.
+    pub alive: AtomicBool,
+}
+
+impl Health {
+    /// A fresh health state: alive, not yet synced.
+    pub fn new() -> Self {
+        Self {
+            synced: AtomicBool::new(false),
+            alive: AtomicBool::new(true),
+        }
+    }
+
+    /// Whether caches are synced.
+    pub fn is_ready(&self) -> bool {
+        self.synced.load(Ordering::Relaxed)
+    }
+
+    /// Whether the process is healthy.
+    pub fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Relaxed)
+    }
+}
+
+fn api_for<K>(client: &Client, ns: &Option<String>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    match ns {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// A stream that yields once each time `rx` turns true (leadership acquired).
+fn on_leadership(rx: watch::Receiver<bool>) -> impl Stream<Item = ()> + Send + 'static {
+    futures::stream::unfold(rx, |mut rx| async move {
+        loop {
+            if rx.changed().await.is_err() {
+                // Sender gone (leader election disabled): never yield, never end.
+                futures::future::pending::<()>().await;
+            }
+            if *rx.borrow_and_update() {
+                return Some(((), rx));
+            }
+        }
+    })
+}
+
+/// Turns an unbounded receiver into a stream.
+fn unbounded<T: Send + 'static>(
+    rx: mpsc::UnboundedReceiver<T>,
+) -> impl Stream<Item = T> + Send + 'static {
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) })
+}
+
+fn error_policy<K>(
+    name: &'static str,
+    metrics: SharedMetrics,
+) -> impl Fn(Arc<K>, &Error, Arc<Context>) -> Action {
+    move |obj: Arc<K>, err: &Error, _ctx: Arc<Context>| {
+        metrics.sync_errors.with_label_values(&[name]).inc();
+        let _ = obj;
+        tracing::warn!(controller = name, error = %err, "reconcile failed; will retry");
+        Action::requeue(err.retry_after(3))
+    }
+}
+
+/// Runs all controllers until `shutdown` resolves.
+///
+/// `leader` reports whether this replica may write. Errors from individual reconciles are
+/// retried with backoff; this function only returns on shutdown.
+pub async fn run(
+    client: Client,
+    config: ControllerConfig,
+    clock: SharedClock,
+    metrics: SharedMetrics,
+    leader: LeaderState,
+    health: Arc<Health>,
+    instance: Option<String>,
+    shutdown: impl Future<Output = ()> + Send + Sync + Clone + 'static,
+) {
+    let ns = config.namespace.clone();
+    let wc = watcher::Config::default().any_semantic();
+    let controller_cfg =
+        kube::runtime::controller::Config::default().concurrency(config.concurrency);
+
+    // Secrets: only the ones we manage are cached (server-side label selector).
+    let (secret_reader, secret_writer) = reflector::store::<Secret>();
+    let (cert_trigger_tx, cert_trigger_rx) = mpsc::unbounded_channel::<ObjectRef<Certificate>>();
+    let secret_stream = reflector::reflector(
+        secret_writer,
+        watcher::watcher(
+            api_for::<Secret>(&client, &ns),
+            watcher::Config::default().labels(&format!("{}=true", c::LABEL_FAO)),
+        ),
+    )
+    .default_backoff()
+    .touched_objects();
+    {
+        let tx = cert_trigger_tx.clone();
+        tokio::spawn(async move {
+            let mut s = secret_stream.boxed();
+            while let Some(ev) = s.next().await {
+                if let Ok(secret) = ev {
+                    if let (Some(cert), Some(sns)) = (
+                        secret.annotations().get(c::ANNOTATION_CERTIFICATE_NAME),
+                        secret.namespace(),
+                    ) {
+                        let _ = tx.send(ObjectRef::new(cert).within(&sns));
+                    }
+                }
+            }
+        });
+    }
+
+    let issuer_ctrl = Controller::new(api_for::<Issuer>(&client, &ns), wc.clone())
+        .with_config(controller_cfg.clone());
+    let cissuer_ctrl = Controller::new(Api::<ClusterIssuer>::all(client.clone()), wc.clone())
+        .with_config(controller_cfg.clone());
+    let cr_ctrl = Controller::new(api_for::<CertificateRequest>(&client, &ns), wc.clone())
+        .with_config(controller_cfg.clone());
+    let cert_ctrl = Controller::new(api_for::<Certificate>(&client, &ns), wc.clone())
+        .with_config(controller_cfg.clone());
+
+    let stores = Stores {
+        issuers: issuer_ctrl.store(),
+        cluster_issuers: cissuer_ctrl.store(),
+        certificates: cert_ctrl.store(),
+        requests: cr_ctrl.store(),
+        secrets: secret_reader.clone(),
+    };
+    if let Err(err) = metrics.register_stores(
+        stores.certificates.clone(),
+        stores.issuers.clone(),
+        stores.cluster_issuers.clone(),
+        clock.clone(),
+    ) {
+        tracing::error!(%err, "could not register certificate metrics");
+    }
+    let ctx = Arc::new(Context {
+        recorder: Context::recorder(&client, instance),
+        client: client.clone(),
+        clock,
+        config,
+        metrics: metrics.clone(),
+        leader: leader.clone(),
+        keys: KeyStore::default(),
+        ca_cache: CaCache::default(),
+        stores: stores.clone(),
+    });
+
+    // Readiness once every cache has listed.
+    {
+        let stores = stores.clone();
+        let health = health.clone();
+        tokio::spawn(async move {
+            let ok = stores.issuers.wait_until_ready().await.is_ok()
+                && stores.cluster_issuers.wait_until_ready().await.is_ok()
+                && stores.certificates.wait_until_ready().await.is_ok()
+                && stores.requests.wait_until_ready().await.is_ok()
+                && stores.secrets.wait_until_ready().await.is_ok();
+            if ok {
+                tracing::info!("caches synced");
+                health.synced.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+
+    let (iss_tx, iss_rx) = mpsc::unbounded_channel::<ObjectRef<Issuer>>();
+    let (ciss_tx, ciss_rx) = mpsc::unbounded_channel::<ObjectRef<ClusterIssuer>>();
+    let ictx = Arc::new(IssuerContext {
+        ctx: ctx.clone(),
+        watches: Arc::new(SecretWatches::default()),
+        triggers: IssuerTriggers {
+            issuers: iss_tx,
+            cluster_issuers: ciss_tx,
+        },
+    });
+
+    let m = metrics.clone();
+    let issuers_fut = issuer_ctrl
+        .reconcile_on(unbounded(iss_rx))
+        .reconcile_all_on(on_leadership(leader.subscribe()))
+        .graceful_shutdown_on(shutdown.clone())
+        .run(
+            issuers::reconcile_issuer,
+            move |_o: Arc<Issuer>, e: &Error, _c: Arc<IssuerContext>| {
+                m.sync_errors.with_label_values(&["issuers"]).inc();
+                tracing::warn!(error = %e, "issuer reconcile failed; will retry");
+                Action::requeue(e.retry_after(3))
+            },
+            ictx.clone(),
+        )
+        .for_each(|_| async {});
+    let m = metrics.clone();
+    let cissuers_fut = cissuer_ctrl
+        .reconcile_on(unbounded(ciss_rx))
+        .reconcile_all_on(on_leadership(leader.subscribe()))
+        .graceful_shutdown_on(shutdown.clone())
+        .run(
+            issuers::reconcile_cluster_issuer,
+            move |_o: Arc<ClusterIssuer>, e: &Error, _c: Arc<IssuerContext>| {
+                m.sync_errors.with_label_values(&["clusterissuers"]).inc();
+                tracing::warn!(error = %e, "clusterissuer reconcile failed; will retry");
+                Action::requeue(e.retry_after(3))
+            },
+            ictx.clone(),
+        )
+        .for_each(|_| async {});
+
+    // Requests wake up when their issuer changes (e.g. becomes ready: BC-09).
+    let cr_store = stores.requests.clone();
+    let cr_store2 = stores.requests.clone();
+    let requests_fut = cr_ctrl
+        .watches(api_for::<Issuer>(&client, &ns), wc.clone(), move |issuer| {
+            let name = issuer.name_any();
+            let ins = issuer.namespace();
+            cr_store
+                .state()
+                .into_iter()
+                .filter(|cr| {
+                    cr.spec.issuer_ref.name == name
+                        && cr.spec.issuer_ref.kind_or_default() == "Issuer"
+                        && cr.namespace() == ins
+                })
+                .map(|cr| ObjectRef::from_obj(cr.as_ref()))
+                .collect::<Vec<_>>()
+        })
+        .watches(
+            Api::<ClusterIssuer>::all(client.clone()),
+            wc.clone(),
+            move |issuer| {
+                let name = issuer.name_any();
+                cr_store2
+                    .state()
+                    .into_iter()
+                    .filter(|cr| {
+                        cr.spec.issuer_ref.name == name
+                            && cr.spec.issuer_ref.kind_or_default() == "ClusterIssuer"
+                    })
+                    .map(|cr| ObjectRef::from_obj(cr.as_ref()))
+                    .collect::<Vec<_>>()
+            },
+        )
+        .reconcile_all_on(on_leadership(leader.subscribe()))
+        .graceful_shutdown_on(shutdown.clone())
+        .run(
+            requests::reconcile,
+            error_policy::<CertificateRequest>("certificaterequests", metrics.clone()),
+            ctx.clone(),
+        )
+        .for_each(|_| async {});
+
+    let certs_fut = cert_ctrl
+        .owns(api_for::<CertificateRequest>(&client, &ns), wc.clone())
+        .reconcile_on(unbounded(cert_trigger_rx))
+        .reconcile_all_on(on_leadership(leader.subscribe()))
+        .graceful_shutdown_on(shutdown.clone())
+        .run(
+            certificates::reconcile,
+            error_policy::<Certificate>("certificates", metrics.clone()),
+            ctx.clone(),
+        )
+        .for_each(|_| async {});
+
+    tokio::join!(issuers_fut, cissuers_fut, requests_fut, certs_fut);
+    drop(cert_trigger_tx);
+}
