@@ -3,6 +3,7 @@
 #
 #   charts/anchorage/tests/render.sh                # lint, render, check; fail on any error
 #   charts/anchorage/tests/render.sh --update-rbac  # also regenerate config/rbac/ from the chart
+#   charts/anchorage/tests/render.sh --server       # also helm install --dry-run=server ($KUBECONFIG)
 #
 # What it checks:
 # - `helm lint` and `helm lint --strict`, for default and HA values;
@@ -23,7 +24,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 chart="$(cd "$here/.." && pwd)"
 repo="$(cd "$chart/../.." && pwd)"
 update_rbac=false
-[[ "${1:-}" == "--update-rbac" ]] && update_rbac=true
+[[ " $* " == *" --update-rbac "* ]] && update_rbac=true
 
 HELM="${HELM:-$("$repo/scripts/tools.sh" helm)}"
 work="$(mktemp -d)"
@@ -345,6 +346,22 @@ if "$HELM" template anchorage "$chart" --namespace anchorage \
     done
 else
     fail "helm template (rbac): $(cat "$work/rbac.err")"
+fi
+
+# --- server-side dry run (optional) -----------------------------------------------------------
+# With --server (or CHART_SERVER_CHECK=1) and a reachable cluster in $KUBECONFIG, the API server
+# validates every rendered object (schema, RBAC escalation rules) without creating anything.
+# The ServiceMonitor is left out: it needs prometheus-operator's CRDs.
+if [[ " $* " == *" --server "* || "${CHART_SERVER_CHECK:-0}" == 1 ]]; then
+    for args in "" "--set replicaCount=2 --set podDisruptionBudget.enabled=true"; do
+        # shellcheck disable=SC2086 # word splitting of the HA flags is intended
+        if out="$("$HELM" install anchorage-check "$chart" --namespace anchorage-check --create-namespace \
+            --dry-run=server $args 2>&1)"; then
+            pass "helm install --dry-run=server ${args:+($args)}"
+        else
+            fail "helm install --dry-run=server ${args:+($args)}: $out"
+        fi
+    done
 fi
 
 echo
