@@ -269,6 +269,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
             create_request(&ctx, &cert, &ns, &view, revision + 1, &trigger).await?;
             Ok(Action::requeue(Duration::from_secs(60)))
         }
+        Plan::AwaitSigner => Ok(Action::requeue(Duration::from_secs(60))),
         Plan::Wait { trigger, message } => {
             let req = next.as_ref().map(|r| r.name_any()).unwrap_or_default();
             let issuing_msg =

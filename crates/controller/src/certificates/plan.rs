@@ -58,6 +58,8 @@ pub enum Plan {
         /// A stale, orphaned or failed request of the same revision to delete first.
         delete_first: Option<String>,
     },
+    /// A request is in flight and its signer has not reported yet (no write needed).
+    AwaitSigner,
     /// A request is in flight and still pending.
     Wait {
         /// Why issuance started.
@@ -109,6 +111,13 @@ fn ready_reason(cr: &CertificateRequest) -> (&str, String) {
             "Waiting for the request to be approved and signed".into(),
         ),
     }
+}
+
+fn has_ready_condition(cr: &CertificateRequest) -> bool {
+    cr.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .is_some_and(|cs| conditions::find(cs, c::CONDITION_READY).is_some())
 }
 
 /// Manual trigger: `Issuing=True` set by someone else (e.g. `cmctl renew`).
@@ -240,7 +249,10 @@ pub fn plan(i: &Input<'_>) -> Plan {
                 }
             }
             _ => {
-                if f.key_known {
+                if f.key_known && !has_ready_condition(f.request) {
+                    // Not looked at by the signer yet: nothing worth a status write.
+                    Plan::AwaitSigner
+                } else if f.key_known {
                     Plan::Wait {
                         trigger: trig,
                         message,
