@@ -76,6 +76,13 @@ pub fn csr_params(cert: &Certificate) -> CsrParams {
     CsrParams {
         common_name: s.common_name.clone().filter(|c| !c.is_empty()),
         organization: subj.organizations.clone().unwrap_or_default(),
+        countries: subj.countries.clone().unwrap_or_default(),
+        organizational_units: subj.organizational_units.clone().unwrap_or_default(),
+        localities: subj.localities.clone().unwrap_or_default(),
+        provinces: subj.provinces.clone().unwrap_or_default(),
+        street_addresses: subj.street_addresses.clone().unwrap_or_default(),
+        postal_codes: subj.postal_codes.clone().unwrap_or_default(),
+        serial_number: subj.serial_number.clone(),
         dns_names: s.dns_names.clone().unwrap_or_default(),
         ip_addresses: spec::ip_set(s).into_iter().collect(),
         uris: s.uris.clone().unwrap_or_default(),
