@@ -1,7 +1,7 @@
 //! `Issuer` (namespaced) and `ClusterIssuer` (cluster-scoped): who signs Certificates.
 //!
 //! Both kinds share one spec type, [`IssuerSpec`], and one status type, [`IssuerStatus`], as in
-//! cert-manager. `Issuer` is derived with kube's `CustomResource`; [`ClusterIssuer`] is written
+//! cert-manager. `Issuer` is derived with kube's `CustomResource`; [`ClusterIssuer`](crate::ClusterIssuer) is written
 //! out by hand (see [`crate::cluster_issuer`]) so that its `spec` is the very same `IssuerSpec`
 //! type and the controller handles both kinds with one code path.
 
