@@ -1,6 +1,8 @@
 //! Integration tests of anchorage-pki against the behaviour cases (shared/cases.md) and
 //! independent verifiers: rustls-webpki for chains, rustls-pki-types for key PEM.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test]
+
 use anchorage_pki::*;
 use jiff::{SignedDuration, Timestamp};
 use rustls_pki_types::pem::PemObject;
