@@ -2,25 +2,31 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test unit e2e lint fmt bench crds chart down build cluster-up
+.PHONY: run test unit e2e lint chart fmt bench crds down build cluster-up doc
 
 ## run: the product's main job on a local control plane (see README).
 run:
 	@scripts/run.sh
 
-## test: everything CI checks: formatting, clippy, unit tests, end-to-end tests.
-test: lint unit e2e
+## test: everything CI checks: formatting, clippy, docs, unit tests, chart checks, e2e tests.
+test: lint unit chart e2e
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps --quiet
 
 unit:
 	$(CARGO) test --workspace --exclude anchorage-e2e
 
+## e2e: starts the local control plane (target/e2e) and runs the end-to-end tests against it.
 e2e: build
 	e2e/local-cluster up
-	$(CARGO) test -p anchorage-e2e -- --test-threads=2
+	$(CARGO) test -p anchorage-e2e -- --test-threads=3
+
+## chart: helm lint/template checks (builds helm v3.22.0 into ~/.cache on first use).
+chart:
+	charts/anchorage/tests/render.sh
 
 build:
 	$(CARGO) build --bin anchorage
@@ -38,5 +44,7 @@ crds: build
 cluster-up:
 	e2e/local-cluster up
 
+## down: stops the control planes started by `make run` and `make e2e`.
 down:
+	-ANCHORAGE_E2E_DIR=$(CURDIR)/target/run/cluster e2e/local-cluster down
 	-e2e/local-cluster down

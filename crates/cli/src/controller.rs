@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anchorage_controller::Health;
 use anchorage_controller::clock::SystemClock;
 use anchorage_controller::context::{ControllerConfig, LeaderState};
 use anchorage_controller::leader::{LeaderElection, LeaseConfig};
 use anchorage_controller::metrics::Metrics;
+use anchorage_controller::{Health, Runtime};
 use anyhow::Context as _;
 
 use crate::admin;
@@ -234,12 +234,14 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     let shutdown = futures_shared_shutdown();
     let controllers = anchorage_controller::run(
         client,
-        config,
-        Arc::new(SystemClock),
-        metrics,
-        leader,
-        health.clone(),
-        Some(identity),
+        Runtime {
+            config,
+            clock: Arc::new(SystemClock),
+            metrics,
+            leader,
+            health: health.clone(),
+            instance: Some(identity),
+        },
         shutdown.clone(),
     );
     match lease_task {

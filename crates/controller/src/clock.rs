@@ -39,10 +39,10 @@ impl FakeClock {
 
     /// Moves the clock forward (or back, for negative `by`).
     pub fn advance(&self, by: SignedDuration) {
-        if let Ok(mut guard) = self.now.lock() {
-            if let Ok(next) = guard.checked_add(by) {
-                *guard = next;
-            }
+        if let Ok(mut guard) = self.now.lock()
+            && let Ok(next) = guard.checked_add(by)
+        {
+            *guard = next;
         }
     }
 }

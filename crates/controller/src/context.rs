@@ -121,8 +121,11 @@ impl KeyStore {
 /// requests against one issuer parse its key pair once.
 #[derive(Default)]
 pub struct CaCache {
-    entries: Mutex<HashMap<(String, String), (String, Arc<CaMaterial>)>>,
+    entries: Mutex<HashMap<SecretKey, (String, Arc<CaMaterial>)>>,
 }
+
+/// A Secret's (namespace, name).
+type SecretKey = (String, String);
 
 impl std::fmt::Debug for CaCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -377,7 +377,7 @@ pub async fn reconcile_cluster_issuer(
         .with_label_values(&["clusterissuers"])
         .inc();
     let name = issuer.name_any();
-    let spec: IssuerSpec = issuer.spec.clone().into();
+    let spec: IssuerSpec = issuer.spec.clone();
     let ns = ctx.config.cluster_resource_namespace.clone();
     let verdict = evaluate_live(&ictx, &spec, &ns, IssuerKey::ClusterIssuer(name.clone())).await?;
     let api: Api<ClusterIssuer> = Api::all(ctx.client.clone());

@@ -110,20 +110,40 @@ fn error_policy<K>(
     }
 }
 
+/// What [`run`] needs besides the client.
+#[derive(Debug)]
+pub struct Runtime {
+    /// Flags.
+    pub config: ControllerConfig,
+    /// Time source.
+    pub clock: SharedClock,
+    /// Metrics registry and handles.
+    pub metrics: SharedMetrics,
+    /// Whether this replica may write.
+    pub leader: LeaderState,
+    /// Health flags for the probes.
+    pub health: Arc<Health>,
+    /// This replica's name on Events (`reportingInstance`).
+    pub instance: Option<String>,
+}
+
 /// Runs all controllers until `shutdown` resolves.
 ///
-/// `leader` reports whether this replica may write. Errors from individual reconciles are
-/// retried with backoff; this function only returns on shutdown.
+/// `runtime.leader` reports whether this replica may write. Errors from individual reconciles
+/// are retried with backoff; this function only returns on shutdown.
 pub async fn run(
     client: Client,
-    config: ControllerConfig,
-    clock: SharedClock,
-    metrics: SharedMetrics,
-    leader: LeaderState,
-    health: Arc<Health>,
-    instance: Option<String>,
+    runtime: Runtime,
     shutdown: impl Future<Output = ()> + Send + Sync + Clone + 'static,
 ) {
+    let Runtime {
+        config,
+        clock,
+        metrics,
+        leader,
+        health,
+        instance,
+    } = runtime;
     let ns = config.namespace.clone();
     let wc = watcher::Config::default().any_semantic();
     let controller_cfg =
@@ -146,13 +166,13 @@ pub async fn run(
         tokio::spawn(async move {
             let mut s = secret_stream.boxed();
             while let Some(ev) = s.next().await {
-                if let Ok(secret) = ev {
-                    if let (Some(cert), Some(sns)) = (
+                if let Ok(secret) = ev
+                    && let (Some(cert), Some(sns)) = (
                         secret.annotations().get(c::ANNOTATION_CERTIFICATE_NAME),
                         secret.namespace(),
-                    ) {
-                        let _ = tx.send(ObjectRef::new(cert).within(&sns));
-                    }
+                    )
+                {
+                    let _ = tx.send(ObjectRef::new(cert).within(&sns));
                 }
             }
         });

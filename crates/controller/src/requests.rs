@@ -94,12 +94,12 @@ pub fn check_csr_matches_spec(
     is_ca: bool,
     spec_usages: &[String],
 ) -> std::result::Result<(), String> {
-    if let Some(csr_ca) = csr.is_ca {
-        if csr_ca != is_ca {
-            return Err(format!(
-                "the CSR's basicConstraints CA:{csr_ca} does not match spec.isCA {is_ca}"
-            ));
-        }
+    if let Some(csr_ca) = csr.is_ca
+        && csr_ca != is_ca
+    {
+        return Err(format!(
+            "the CSR's basicConstraints CA:{csr_ca} does not match spec.isCA {is_ca}"
+        ));
     }
     if !csr.usages.is_empty() {
         let csr_set = usages::canonical_set(
@@ -144,7 +144,7 @@ pub fn resolve(ctx: &Context, namespace: &str, r: &IssuerRef) -> Resolved {
             .stores
             .cluster_issuers
             .get(&ObjectRef::new(&r.name))
-            .map(|i| i.spec.clone().into()),
+            .map(|i| i.spec.clone()),
         "Issuer" => ctx
             .stores
             .issuers

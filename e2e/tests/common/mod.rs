@@ -1,6 +1,6 @@
 //! Helpers shared by the controller end-to-end tests: a controller scoped to one test
 //! namespace, Secret and metrics readers, and certificate tools (our CLI and `openssl`).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

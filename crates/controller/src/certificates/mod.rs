@@ -89,7 +89,6 @@ pub fn csr_params(cert: &Certificate) -> CsrParams {
         email_addresses: s.email_addresses.clone().unwrap_or_default(),
         is_ca: spec::is_ca(s),
         usages: crate::usages::parse_all(&spec::usages(s)),
-        ..Default::default()
     }
 }
 

@@ -164,10 +164,10 @@ pub fn backoff_until(cert: &Certificate) -> Option<Timestamp> {
     let conds = status.conditions.as_deref().unwrap_or_default();
     let failed_gen =
         conditions::find(conds, c::CONDITION_ISSUING).and_then(|c| c.observed_generation);
-    if let (Some(f), Some(g)) = (failed_gen, cert.metadata.generation) {
-        if g > f {
-            return None;
-        }
+    if let (Some(f), Some(g)) = (failed_gen, cert.metadata.generation)
+        && g > f
+    {
+        return None;
     }
     lft.0.checked_add(failure_backoff(n)).ok()
 }
@@ -270,19 +270,18 @@ pub fn plan(i: &Input<'_>) -> Plan {
     let Some(trigger) = wanted else {
         return Plan::UpToDate;
     };
-    if manual.is_none() {
-        if let Some(until) = backoff_until(i.cert) {
-            if i.now < until {
-                return Plan::BackOff { until };
-            }
-        }
+    if manual.is_none()
+        && let Some(until) = backoff_until(i.cert)
+        && i.now < until
+    {
+        return Plan::BackOff { until };
     }
-    if spec::rotation_policy(&i.cert.spec) == RotationPolicy::Never {
-        if let Some(key) = i.secret.valid_key() {
-            let fields = triggers::key_mismatch_fields(&i.cert.spec, key);
-            if !fields.is_empty() {
-                return Plan::CannotRegenerateKey { trigger, fields };
-            }
+    if spec::rotation_policy(&i.cert.spec) == RotationPolicy::Never
+        && let Some(key) = i.secret.valid_key()
+    {
+        let fields = triggers::key_mismatch_fields(&i.cert.spec, key);
+        if !fields.is_empty() {
+            return Plan::CannotRegenerateKey { trigger, fields };
         }
     }
     Plan::Request {

@@ -168,14 +168,15 @@ fn trigger_chain_table() {
     set_data(&mut rsa_in_secret, "tls.key", &rsa_key);
 
     let h = |n: i64| now.checked_add(SignedDuration::from_hours(n)).unwrap();
-    let cases: Vec<(
-        &str,
-        &Certificate,
-        Option<&Secret>,
+    type Case<'a> = (
+        &'a str,
+        &'a Certificate,
+        Option<&'a Secret>,
         Timestamp,
-        Option<&str>,
-        &str,
-    )> = vec![
+        Option<&'a str>,
+        &'a str,
+    );
+    let cases: Vec<Case<'_>> = vec![
         (
             "no secret",
             &c,

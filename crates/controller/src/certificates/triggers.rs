@@ -308,10 +308,10 @@ pub fn spec_mismatch_fields(i: &Input<'_>) -> Vec<&'static str> {
             out.push("spec.usages");
         }
         let requested_duration = cr.spec.duration.as_ref().and_then(|d| d.to_signed().ok());
-        if let (Some(r), Ok(w)) = (requested_duration, spec::duration(s)) {
-            if r != w {
-                out.push("spec.duration");
-            }
+        if let (Some(r), Ok(w)) = (requested_duration, spec::duration(s))
+            && r != w
+        {
+            out.push("spec.duration");
         }
     }
     out
