@@ -18,6 +18,7 @@ pub struct CaMaterial {
     infos: Vec<CertInfo>,
     key: PrivateKey,
     key_id: Vec<u8>,
+    subject_der: Vec<u8>,
     root: bool,
     /// PEM of the chain certificates that go into `tls.crt` after the leaf.
     tls_chain_pem: Vec<u8>,
@@ -139,11 +140,16 @@ impl CaMaterial {
             .last()
             .map(|i| encode_pem("CERTIFICATE", &i.der))
             .unwrap_or_default();
+        let subject_der = chain[0]
+            .subject_name()
+            .to_der()
+            .map_err(PkiError::ssl("encoding the CA subject"))?;
         Ok(CaMaterial {
             chain,
             infos,
             key,
             key_id,
+            subject_der,
             root,
             tls_chain_pem,
             ca_pem,
@@ -228,6 +234,11 @@ impl CaMaterial {
     /// `ca.crt` of issued certificates: the top of the chain, one PEM block (BC-07).
     pub fn ca_pem(&self) -> &[u8] {
         &self.ca_pem
+    }
+
+    /// DER of the signing CA's subject Name (the issuer of what it signs).
+    pub(crate) fn subject_der(&self) -> &[u8] {
+        &self.subject_der
     }
 
     /// The CA's private key.

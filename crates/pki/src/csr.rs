@@ -6,7 +6,7 @@ use openssl::asn1::Asn1Type;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, PKeyRef, Public};
 use openssl::stack::Stack;
-use openssl::x509::{X509Name, X509NameBuilder, X509Req, X509ReqBuilder};
+use openssl::x509::{X509Name, X509NameBuilder, X509ReqBuilder};
 
 use crate::PkiError;
 use crate::der::{self, Reader, TAG_INTEGER, TAG_OID, TAG_SEQUENCE, TAG_SET};
@@ -267,25 +267,17 @@ pub fn parse_csr(pem: &[u8]) -> Result<ParsedCsr, PkiError> {
 /// # Errors
 /// As [`parse_csr`].
 pub fn parse_csr_der(der_bytes: &[u8]) -> Result<ParsedCsr, PkiError> {
-    let req =
-        X509Req::from_der(der_bytes).map_err(|e| bad(format!("not a PKCS#10 request: {e}")))?;
-    let public_key_der = csr_spki(der_bytes)
-        .map_err(|e| bad(format!("malformed subjectPKInfo: {e}")))?
-        .to_vec();
+    let parts = csr_parts(der_bytes).map_err(|e| bad(format!("not a PKCS#10 request: {e}")))?;
+    let public_key_der = parts.spki.to_vec();
     let public = public_key_from_spki(&public_key_der)?;
-    let ok = req.verify(&public).unwrap_or(false);
-    if !ok {
-        return Err(PkiError::CsrSignature);
-    }
+    verify_signature(&public, &parts)?;
     let key_algorithm = KeyAlgorithm::of(&public)?;
-    let subject_der = req
-        .subject_name()
-        .to_der()
-        .map_err(PkiError::ssl("encoding a subject"))?;
+    let subject =
+        X509Name::from_der(parts.subject).map_err(|e| bad(format!("malformed subject: {e}")))?;
     let info = csr_extensions(der_bytes).map_err(|e| bad(format!("malformed extensions: {e}")))?;
     Ok(ParsedCsr {
-        subject: ext::name_to_string(req.subject_name()),
-        common_name: ext::common_name(req.subject_name()),
+        subject: ext::name_to_string(&subject),
+        common_name: ext::common_name(&subject),
         dns_names: info.sans.dns,
         ip_addresses: info.sans.ips,
         uris: info.sans.uris,
@@ -294,19 +286,95 @@ pub fn parse_csr_der(der_bytes: &[u8]) -> Result<ParsedCsr, PkiError> {
         usages: usages_from(info.key_usage.unwrap_or(0), &info.ekus),
         public_key_der,
         key_algorithm,
-        subject_der,
+        subject_der: parts.subject.to_vec(),
         public_key: public,
     })
 }
 
-/// The whole SubjectPublicKeyInfo TLV of a CertificationRequest.
-fn csr_spki(csr: &[u8]) -> Result<&[u8], &'static str> {
+/// The pieces of a CertificationRequest (RFC 2986 §4), borrowed from its DER.
+struct CsrParts<'a> {
+    /// The whole CertificationRequestInfo TLV: the signed bytes.
+    info: &'a [u8],
+    subject: &'a [u8],
+    spki: &'a [u8],
+    /// signatureAlgorithm OID content.
+    sig_oid: &'a [u8],
+    /// Signature value (BIT STRING content without the unused-bits octet).
+    signature: &'a [u8],
+}
+
+fn csr_parts(csr: &[u8]) -> Result<CsrParts<'_>, &'static str> {
     let outer = der::single(csr, TAG_SEQUENCE)?;
-    let info = Reader::new(outer.content).expect(TAG_SEQUENCE)?;
+    let mut top = Reader::new(outer.content);
+    let info = top.expect(TAG_SEQUENCE)?;
+    let alg = top.expect(TAG_SEQUENCE)?;
+    let sig = top.expect(der::TAG_BIT_STRING)?;
+    if !top.is_empty() {
+        return Err("trailing data after the signature");
+    }
     let mut r = Reader::new(info.content);
     r.expect(TAG_INTEGER)?;
-    r.expect(TAG_SEQUENCE)?;
-    Ok(r.expect(TAG_SEQUENCE)?.raw)
+    let subject = r.expect(TAG_SEQUENCE)?.raw;
+    let spki = r.expect(TAG_SEQUENCE)?.raw;
+    let sig_oid = Reader::new(alg.content).expect(TAG_OID)?.content;
+    let signature = match sig.content.split_first() {
+        Some((0, rest)) => rest,
+        _ => return Err("signature BIT STRING has unused bits"),
+    };
+    Ok(CsrParts {
+        info: info.raw,
+        subject,
+        spki,
+        sig_oid,
+        signature,
+    })
+}
+
+/// Verifies the CSR's self-signature with its own public key (proof of possession).
+fn verify_signature(public: &PKeyRef<Public>, parts: &CsrParts<'_>) -> Result<(), PkiError> {
+    use openssl::hash::MessageDigest;
+    let oid = |d: &str| der::oid_content(d).unwrap_or_default();
+    let digest = [
+        ("1.2.840.10045.4.3.2", Some(MessageDigest::sha256())),
+        ("1.2.840.10045.4.3.3", Some(MessageDigest::sha384())),
+        ("1.2.840.10045.4.3.4", Some(MessageDigest::sha512())),
+        ("1.2.840.10045.4.1", Some(MessageDigest::sha1())),
+        ("1.2.840.113549.1.1.11", Some(MessageDigest::sha256())),
+        ("1.2.840.113549.1.1.12", Some(MessageDigest::sha384())),
+        ("1.2.840.113549.1.1.13", Some(MessageDigest::sha512())),
+        ("1.2.840.113549.1.1.5", Some(MessageDigest::sha1())),
+        ("1.3.101.112", None),
+    ]
+    .into_iter()
+    .find(|(d, _)| oid(d) == parts.sig_oid)
+    .map(|(_, md)| md)
+    .ok_or_else(|| {
+        bad("unsupported signature algorithm (use ECDSA, RSA PKCS#1 v1.5 or Ed25519)")
+    })?;
+    let ok = match (public.id(), digest) {
+        (openssl::pkey::Id::EC, Some(md)) => {
+            let ec = public
+                .ec_key()
+                .map_err(PkiError::ssl("reading an EC key"))?;
+            let hash = openssl::hash::hash(md, parts.info).map_err(PkiError::ssl("hashing"))?;
+            openssl::ecdsa::EcdsaSig::from_der(parts.signature)
+                .and_then(|sig| sig.verify(&hash, &ec))
+                .unwrap_or(false)
+        }
+        (openssl::pkey::Id::RSA, Some(md)) => openssl::sign::Verifier::new(md, public)
+            .and_then(|mut v| v.verify_oneshot(parts.signature, parts.info))
+            .unwrap_or(false),
+        (openssl::pkey::Id::ED25519, None) => openssl::sign::Verifier::new_without_digest(public)
+            .and_then(|mut v| v.verify_oneshot(parts.signature, parts.info))
+            .unwrap_or(false),
+        _ => false,
+    };
+    if !ok {
+        // Clear anything OpenSSL queued while rejecting the signature.
+        let _ = openssl::error::ErrorStack::get();
+        return Err(PkiError::CsrSignature);
+    }
+    Ok(())
 }
 
 /// Reads the extensionRequest attribute of a CertificationRequest.

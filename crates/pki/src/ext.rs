@@ -38,6 +38,16 @@ pub(crate) struct Ext {
 }
 
 impl Ext {
+    /// DER of the whole `Extension` SEQUENCE (RFC 5280 §4.1).
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut parts = vec![oid_tlv(self.oid)];
+        if self.critical {
+            parts.push(der::tlv(TAG_BOOLEAN, &[0xff]));
+        }
+        parts.push(der::tlv(TAG_OCTET_STRING, &self.value));
+        der::seq(&parts)
+    }
+
     pub(crate) fn to_openssl(&self) -> Result<X509Extension, PkiError> {
         let oid = Asn1Object::from_str(self.oid).map_err(PkiError::ssl("creating an OID"))?;
         let value = Asn1OctetString::new_from_bytes(&self.value)
@@ -336,8 +346,29 @@ pub(crate) fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, PkiError> {
 
 /// `Timestamp` -> `Asn1Time` (whole seconds; UTCTime before 2050, GeneralizedTime from 2050 on,
 /// RFC 5280 §4.1.2.5, which OpenSSL chooses itself).
+#[cfg(test)]
 pub(crate) fn asn1_time(t: Timestamp) -> Result<Asn1Time, PkiError> {
     Asn1Time::from_unix(t.as_second()).map_err(PkiError::ssl("encoding a time"))
+}
+
+/// DER of a Time (RFC 5280 §4.1.2.5): UTCTime `YYMMDDHHMMSSZ` for 1950..=2049, GeneralizedTime
+/// `YYYYMMDDHHMMSSZ` otherwise; whole seconds, UTC.
+pub(crate) fn der_time(t: Timestamp) -> Vec<u8> {
+    let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    let year = i32::from(dt.year());
+    let rest = format!(
+        "{:02}{:02}{:02}{:02}{:02}Z",
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    );
+    if (1950..2050).contains(&year) {
+        der::tlv(0x17, format!("{:02}{rest}", year % 100).as_bytes())
+    } else {
+        der::tlv(0x18, format!("{year:04}{rest}").as_bytes())
+    }
 }
 
 /// `Asn1Time` -> `Timestamp`.
@@ -472,5 +503,11 @@ mod tests {
             let t: Timestamp = s.parse().unwrap();
             assert_eq!(timestamp(&asn1_time(t).unwrap()).unwrap(), t);
         }
+        let t = |s: &str| der_time(s.parse().unwrap());
+        assert_eq!(t("2036-11-27T00:00:00Z"), b"\x17\x0d361127000000Z");
+        assert_eq!(t("2049-12-31T23:59:59Z"), b"\x17\x0d491231235959Z");
+        assert_eq!(t("2050-01-01T00:00:00Z"), b"\x18\x0f20500101000000Z");
+        assert_eq!(t("1949-12-31T23:59:59Z"), b"\x18\x0f19491231235959Z");
+        assert_eq!(t("1950-01-01T00:00:00Z"), b"\x17\x0d500101000000Z");
     }
 }

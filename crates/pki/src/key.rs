@@ -196,6 +196,8 @@ pub enum KeyEncoding {
 pub struct PrivateKey {
     pkey: PKey<Private>,
     alg: KeyAlgorithm,
+    /// The EC key behind `pkey`, kept for the fast `ECDSA_do_sign` path.
+    ec: Option<EcKey<Private>>,
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -234,7 +236,7 @@ impl PrivateKey {
                 PKey::generate_ed25519().map_err(PkiError::ssl("generating an Ed25519 key"))?
             }
         };
-        Ok(PrivateKey { pkey, alg })
+        PrivateKey::from_pkey(pkey)
     }
 
     /// Wraps an OpenSSL key, checking that its algorithm is supported.
@@ -250,7 +252,38 @@ impl PrivateKey {
                 reason: format!("RSA key size {bits} bits"),
             });
         }
-        Ok(PrivateKey { pkey, alg })
+        let ec = match alg {
+            KeyAlgorithm::Ecdsa { .. } => {
+                Some(pkey.ec_key().map_err(PkiError::ssl("reading an EC key"))?)
+            }
+            _ => None,
+        };
+        Ok(PrivateKey { pkey, alg, ec })
+    }
+
+    /// Signs `data` (DER of a to-be-signed structure) the way X.509 signatures are made: ECDSA
+    /// and RSA PKCS#1 v1.5 over the hash of [`KeyAlgorithm::signature_digest`], pure Ed25519.
+    /// Returns the signature value (a DER ECDSA-Sig-Value for ECDSA, RFC 5758 §3.2).
+    ///
+    /// # Errors
+    /// [`PkiError::OpenSsl`].
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, PkiError> {
+        if let Some(ec) = &self.ec {
+            // ECDSA_do_sign on the legacy key skips OpenSSL 3's per-call provider set-up.
+            let digest = openssl::hash::hash(self.alg.signature_digest(), data)
+                .map_err(PkiError::ssl("hashing"))?;
+            let sig = openssl::ecdsa::EcdsaSig::sign(&digest, ec)
+                .map_err(PkiError::ssl("signing with ECDSA"))?;
+            return sig.to_der().map_err(PkiError::ssl("encoding a signature"));
+        }
+        let mut signer = match self.alg {
+            KeyAlgorithm::Ed25519 => openssl::sign::Signer::new_without_digest(&self.pkey),
+            alg => openssl::sign::Signer::new(alg.signature_digest(), &self.pkey),
+        }
+        .map_err(PkiError::ssl("preparing to sign"))?;
+        signer
+            .sign_oneshot_to_vec(data)
+            .map_err(PkiError::ssl("signing"))
     }
 
     /// Parses the first private key in a PEM input: PKCS#1 (`RSA PRIVATE KEY`), SEC1

@@ -3,13 +3,13 @@
 
 use jiff::{SignedDuration, Timestamp};
 use openssl::bn::{BigNum, MsbOption};
-use openssl::x509::{X509, X509Builder, X509NameRef};
 
 use crate::PkiError;
 use crate::ca::CaMaterial;
 use crate::csr::ParsedCsr;
+use crate::der;
 use crate::ext::{self, Sans};
-use crate::key::PrivateKey;
+use crate::key::{EcCurve, KeyAlgorithm, PrivateKey};
 use crate::pem::encode_pem;
 use crate::usage::{KeyUsage, split_usages};
 
@@ -114,37 +114,49 @@ struct Validity {
     not_after: Timestamp,
 }
 
-/// Builds and signs the certificate itself.
+/// The AlgorithmIdentifier DER of the signature a key makes (RFC 5758 §3.2 ECDSA, RFC 4055 §5
+/// RSA PKCS#1 v1.5 with NULL parameters, RFC 8410 §3 Ed25519), matching
+/// [`crate::KeyAlgorithm::signature_digest`].
+fn signature_algorithm(alg: KeyAlgorithm) -> Vec<u8> {
+    let (oid, null) = match alg {
+        KeyAlgorithm::Rsa { bits } if bits >= 4096 => ("1.2.840.113549.1.1.13", true),
+        KeyAlgorithm::Rsa { bits } if bits >= 3072 => ("1.2.840.113549.1.1.12", true),
+        KeyAlgorithm::Rsa { .. } => ("1.2.840.113549.1.1.11", true),
+        KeyAlgorithm::Ecdsa {
+            curve: EcCurve::P256,
+        } => ("1.2.840.10045.4.3.2", false),
+        KeyAlgorithm::Ecdsa {
+            curve: EcCurve::P384,
+        } => ("1.2.840.10045.4.3.3", false),
+        KeyAlgorithm::Ecdsa {
+            curve: EcCurve::P521,
+        } => ("1.2.840.10045.4.3.4", false),
+        KeyAlgorithm::Ed25519 => ("1.3.101.112", false),
+    };
+    let mut parts = vec![der::tlv(
+        der::TAG_OID,
+        &der::oid_content(oid).unwrap_or_default(),
+    )];
+    if null {
+        parts.push(vec![0x05, 0x00]);
+    }
+    der::seq(&parts)
+}
+
+/// Encodes the TBSCertificate (RFC 5280 §4.1) and signs it with OpenSSL; returns the
+/// Certificate DER. Encoding the structure ourselves avoids OpenSSL 3's per-certificate
+/// provider look-ups in `X509_sign`, which cost more than the signature itself.
+#[allow(clippy::too_many_arguments)]
 fn build(
     csr: &ParsedCsr,
-    subject: &X509NameRef,
-    issuer: &X509NameRef,
+    subject_der: &[u8],
+    subject_empty: bool,
+    issuer_der: &[u8],
     signer: &PrivateKey,
     authority_key_id: Option<&[u8]>,
     validity: &Validity,
     params: &SignParams,
-) -> Result<X509, PkiError> {
-    let mut b = X509Builder::new().map_err(PkiError::ssl("creating a certificate"))?;
-    b.set_version(2)
-        .map_err(PkiError::ssl("setting the version"))?;
-    let serial = random_serial()?
-        .to_asn1_integer()
-        .map_err(PkiError::ssl("encoding a serial"))?;
-    b.set_serial_number(&serial)
-        .map_err(PkiError::ssl("setting the serial"))?;
-    b.set_subject_name(subject)
-        .map_err(PkiError::ssl("setting the subject"))?;
-    b.set_issuer_name(issuer)
-        .map_err(PkiError::ssl("setting the issuer"))?;
-    b.set_pubkey(csr.public_key())
-        .map_err(PkiError::ssl("setting the public key"))?;
-    let nb = ext::asn1_time(validity.not_before)?;
-    let na = ext::asn1_time(validity.not_after)?;
-    b.set_not_before(&nb)
-        .map_err(PkiError::ssl("setting notBefore"))?;
-    b.set_not_after(&na)
-        .map_err(PkiError::ssl("setting notAfter"))?;
-
+) -> Result<Vec<u8>, PkiError> {
     let (bits, ekus) = split_usages(&params.usages, params.is_ca);
     let mut exts = vec![ext::basic_constraints(
         params.is_ca,
@@ -169,7 +181,6 @@ fn build(
         emails: csr.email_addresses.clone(),
     };
     if !sans.is_empty() {
-        let subject_empty = subject.entries().next().is_none();
         exts.push(ext::subject_alt_name(&sans, subject_empty)?);
     }
     if !params.crl_distribution_points.is_empty() {
@@ -183,13 +194,37 @@ fn build(
             &params.issuing_certificate_urls,
         )?);
     }
-    for e in &exts {
-        b.append_extension(e.to_openssl()?)
-            .map_err(PkiError::ssl("adding an extension"))?;
+
+    let sig_alg = signature_algorithm(signer.algorithm());
+    let serial = random_serial()?.to_vec();
+    let mut serial_content = Vec::with_capacity(serial.len() + 1);
+    if serial.first().is_some_and(|b| b & 0x80 != 0) {
+        serial_content.push(0);
     }
-    b.sign(signer.pkey(), signer.algorithm().signature_digest())
-        .map_err(PkiError::ssl("signing the certificate"))?;
-    Ok(b.build())
+    serial_content.extend_from_slice(&serial);
+    let ext_list: Vec<Vec<u8>> = exts.iter().map(ext::Ext::encode).collect();
+    let tbs = der::seq(&[
+        der::tlv(0xa0, &der::uint(2)),
+        der::tlv(der::TAG_INTEGER, &serial_content),
+        sig_alg.clone(),
+        issuer_der.to_vec(),
+        der::seq(&[
+            ext::der_time(validity.not_before),
+            ext::der_time(validity.not_after),
+        ]),
+        subject_der.to_vec(),
+        csr.public_key_der.clone(),
+        der::tlv(0xa3, &der::seq(&ext_list)),
+    ]);
+    let signature = signer.sign(&tbs)?;
+    let mut bits_content = Vec::with_capacity(signature.len() + 1);
+    bits_content.push(0);
+    bits_content.extend_from_slice(&signature);
+    Ok(der::seq(&[
+        tbs,
+        sig_alg,
+        der::tlv(der::TAG_BIT_STRING, &bits_content),
+    ]))
 }
 
 /// Signs a CSR with a CA (cert-manager's CA issuer).
@@ -260,18 +295,16 @@ pub fn sign_csr(csr: &ParsedCsr, ca: &CaMaterial, params: &SignParams) -> Result
             ),
         });
     }
-    let cert = build(
+    let leaf_der = build(
         csr,
-        &subject,
-        ca.certificate().subject_name(),
+        &csr.subject_der,
+        subject.entries().next().is_none(),
+        ca.subject_der(),
         ca.key(),
         Some(ca.key_id()),
         &validity,
         params,
     )?;
-    let leaf_der = cert
-        .to_der()
-        .map_err(PkiError::ssl("encoding the certificate"))?;
     let mut certificate_pem = encode_pem("CERTIFICATE", &leaf_der);
     certificate_pem.extend_from_slice(ca.tls_chain_pem());
     Ok(Issued {
@@ -309,10 +342,16 @@ pub fn self_sign_csr(
         not_after: Timestamp::from_second(not_after.as_second()).unwrap_or(not_after),
     };
     let subject = csr.subject_name()?;
-    let cert = build(csr, &subject, &subject, key, None, &validity, params)?;
-    let der_bytes = cert
-        .to_der()
-        .map_err(PkiError::ssl("encoding the certificate"))?;
+    let der_bytes = build(
+        csr,
+        &csr.subject_der,
+        subject.entries().next().is_none(),
+        &csr.subject_der,
+        key,
+        None,
+        &validity,
+        params,
+    )?;
     let pem = encode_pem("CERTIFICATE", &der_bytes);
     Ok(Issued {
         certificate_pem: pem.clone(),
