@@ -29,8 +29,8 @@ fn renewal_for_real_rotates_key_and_prunes_requests() {
     install_crds(cluster).unwrap();
     let ns = cluster.namespace("renew").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    ca_issuer(cluster, ns.name(), dir.path()).unwrap();
     let ctl = Controller::start(cluster, ns.name(), &[]).unwrap();
+    ca_issuer(cluster, ns.name(), dir.path()).unwrap();
     cluster
         .apply(
             Some(ns.name()),
@@ -105,8 +105,8 @@ fn secret_deleted_or_edited_is_restored_precisely() {
     let ns = cluster.namespace("bc15").unwrap();
     let n = ns.name();
     let dir = tempfile::tempdir().unwrap();
-    ca_issuer(cluster, n, dir.path()).unwrap();
     let ctl = Controller::start(cluster, n, &[]).unwrap();
+    ca_issuer(cluster, n, dir.path()).unwrap();
     cluster
         .apply(Some(n), &certificate("c", "  duration: 48h\n  renewBefore: 25h\n  isCA: true\n  commonName: identity.linkerd.cluster.local\n  privateKey:\n    algorithm: ECDSA\n  usages: [cert sign, crl sign, server auth, client auth]\n"))
         .unwrap();
@@ -219,8 +219,8 @@ fn manual_trigger_reissues_once() {
     let ns = cluster.namespace("manual").unwrap();
     let n = ns.name();
     let dir = tempfile::tempdir().unwrap();
-    ca_issuer(cluster, n, dir.path()).unwrap();
     let _ctl = Controller::start(cluster, n, &[]).unwrap();
+    ca_issuer(cluster, n, dir.path()).unwrap();
     cluster
         .apply(Some(n), &certificate("m", "  dnsNames: [m.example.test]\n"))
         .unwrap();
@@ -263,8 +263,8 @@ fn key_algorithm_change_respects_rotation_policy() {
     let ns = cluster.namespace("bc13").unwrap();
     let n = ns.name();
     let dir = tempfile::tempdir().unwrap();
-    ca_issuer(cluster, n, dir.path()).unwrap();
     let _ctl = Controller::start(cluster, n, &[]).unwrap();
+    ca_issuer(cluster, n, dir.path()).unwrap();
     for (name, policy) in [("never", "Never"), ("omitted", ""), ("always", "Always")] {
         let rp = if policy.is_empty() {
             String::new()
@@ -352,8 +352,8 @@ fn key_encodings_and_switch_under_rotation_never() {
     let ns = cluster.namespace("bc11").unwrap();
     let n = ns.name();
     let dir = tempfile::tempdir().unwrap();
-    ca_issuer(cluster, n, dir.path()).unwrap();
     let _ctl = Controller::start(cluster, n, &[]).unwrap();
+    ca_issuer(cluster, n, dir.path()).unwrap();
     let cases = [
         (
             "pv",
@@ -427,8 +427,8 @@ fn san_edits_reissue_and_bad_specs_are_rejected_by_the_api_server() {
     let ns = cluster.namespace("bc17").unwrap();
     let n = ns.name();
     let dir = tempfile::tempdir().unwrap();
-    ca_issuer(cluster, n, dir.path()).unwrap();
     let _ctl = Controller::start(cluster, n, &[]).unwrap();
+    ca_issuer(cluster, n, dir.path()).unwrap();
     let spec = |ips: &str| {
         certificate(
             "sans",

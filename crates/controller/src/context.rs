@@ -199,6 +199,23 @@ impl std::fmt::Debug for Context {
     }
 }
 
+/// The Event `action`: the reason plus a short digest of the message.
+///
+/// kube-runtime's recorder folds events with the same reason and action into one series and
+/// keeps the first message; distinct messages (for example a new issuance trigger) must stay
+/// visible, so the action differs whenever the message does. Identical events still fold.
+pub fn event_action(reason: &str, note: &str) -> String {
+    // FNV-1a, 32 bits: a digest to tell messages apart, not a security measure.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in note.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let mut reason = reason.to_string();
+    reason.truncate(110);
+    format!("{reason}-{h:08x}")
+}
+
 /// The reporting controller name on Events.
 pub const REPORTER: &str = "anchorage";
 
@@ -254,8 +271,8 @@ impl Context {
                 EventType::Normal
             },
             reason: reason.to_string(),
+            action: event_action(reason, &note),
             note: Some(note),
-            action: reason.to_string(),
             secondary: None,
         };
         self.count_write("events", "create");

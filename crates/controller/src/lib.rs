@@ -91,6 +91,28 @@ fn on_leadership(rx: watch::Receiver<bool>) -> impl Stream<Item = ()> + Send + '
     })
 }
 
+/// Waits until a cache has completed its first list.
+///
+/// `Store::wait_until_ready` keeps a single waker, so when the controller runtime waits on the
+/// same store our waiter may never be woken: poll it with a short timeout instead.
+async fn synced<K>(store: &reflector::Store<K>) -> bool
+where
+    K: kube::Resource + Clone + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    loop {
+        match tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            store.wait_until_ready(),
+        )
+        .await
+        {
+            Ok(res) => return res.is_ok(),
+            Err(_elapsed) => continue,
+        }
+    }
+}
+
 /// Turns an unbounded receiver into a stream.
 fn unbounded<T: Send + 'static>(
     rx: mpsc::UnboundedReceiver<T>,
@@ -166,12 +188,17 @@ pub async fn run(
         tokio::spawn(async move {
             let mut s = secret_stream.boxed();
             while let Some(ev) = s.next().await {
-                if let Ok(secret) = ev
-                    && let (Some(cert), Some(sns)) = (
-                        secret.annotations().get(c::ANNOTATION_CERTIFICATE_NAME),
-                        secret.namespace(),
-                    )
-                {
+                let secret = match ev {
+                    Ok(secret) => secret,
+                    Err(err) => {
+                        tracing::warn!(%err, "watch of managed Secrets failed; retrying");
+                        continue;
+                    }
+                };
+                if let (Some(cert), Some(sns)) = (
+                    secret.annotations().get(c::ANNOTATION_CERTIFICATE_NAME),
+                    secret.namespace(),
+                ) {
                     let _ = tx.send(ObjectRef::new(cert).within(&sns));
                 }
             }
@@ -219,11 +246,11 @@ pub async fn run(
         let stores = stores.clone();
         let health = health.clone();
         tokio::spawn(async move {
-            let ok = stores.issuers.wait_until_ready().await.is_ok()
-                && stores.cluster_issuers.wait_until_ready().await.is_ok()
-                && stores.certificates.wait_until_ready().await.is_ok()
-                && stores.requests.wait_until_ready().await.is_ok()
-                && stores.secrets.wait_until_ready().await.is_ok();
+            let ok = synced(&stores.issuers).await
+                && synced(&stores.cluster_issuers).await
+                && synced(&stores.certificates).await
+                && synced(&stores.requests).await
+                && synced(&stores.secrets).await;
             if ok {
                 tracing::info!("caches synced");
                 health.synced.store(true, Ordering::Relaxed);

@@ -224,6 +224,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
         current_request: current_request.as_deref(),
         in_flight,
         now,
+        backdate: ctx.config.backdate,
     };
 
     // Decide.
@@ -263,7 +264,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
             )
             .await?;
             prune(&ctx, &cert, &ns, &requests, revision).await?;
-            Ok(wake_at_renewal(&cert, &view, now))
+            Ok(wake_at_renewal(&cert, &view, now, ctx.config.backdate))
         }
         Plan::Request {
             trigger,
@@ -397,10 +398,15 @@ fn to_std(d: jiff::SignedDuration) -> Duration {
 }
 
 /// Requeue so the reconciler wakes at exactly the renewal instant (DESIGN.md §4).
-fn wake_at_renewal(cert: &Certificate, view: &SecretView, now: Timestamp) -> Action {
+fn wake_at_renewal(
+    cert: &Certificate,
+    view: &SecretView,
+    now: Timestamp,
+    backdate: jiff::SignedDuration,
+) -> Action {
     match view.valid_leaf() {
         Some(leaf) => {
-            let at = triggers::renewal_time(&cert.spec, leaf);
+            let at = triggers::renewal_time(&cert.spec, leaf, backdate);
             Action::requeue(to_std(at.duration_since(now)))
         }
         None => Action::await_change(),
@@ -643,7 +649,7 @@ async fn complete(
     ctx.keys.remove(ns, &cr.name_any());
 
     let revision = request_revision(cr).unwrap_or(1);
-    let at = triggers::renewal_time(&cert.spec, &leaf);
+    let at = triggers::renewal_time(&cert.spec, &leaf, ctx.config.backdate);
     let mut st = status_with(cert, now, |conds| {
         let conds = conditions::remove(conds, c::CONDITION_ISSUING);
         conditions::set(
@@ -745,7 +751,7 @@ async fn up_to_date(
     if secret::differs(existing, &desired) {
         write_secret(ctx, ns, Some(existing), desired).await?;
     }
-    let at = triggers::renewal_time(&cert.spec, leaf);
+    let at = triggers::renewal_time(&cert.spec, leaf, ctx.config.backdate);
     let st = {
         let mut st = status_with(cert, now, |conds| {
             let conds = conditions::remove(conds, c::CONDITION_ISSUING);

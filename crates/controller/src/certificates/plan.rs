@@ -37,6 +37,8 @@ pub struct Input<'a> {
     pub in_flight: Option<InFlight<'a>>,
     /// Now.
     pub now: Timestamp,
+    /// The signer's notBefore backdate (`--backdate`).
+    pub backdate: SignedDuration,
 }
 
 /// The decision.
@@ -197,6 +199,7 @@ pub fn plan(i: &Input<'_>) -> Plan {
         secret: i.secret,
         current_request: i.current_request,
         now: i.now,
+        backdate: i.backdate,
     });
     let manual = manual_trigger(i.cert);
     let wanted = trigger.clone().or(manual.clone());
@@ -300,6 +303,7 @@ pub fn readiness(i: &Input<'_>) -> (bool, &'static str, String) {
         secret: i.secret,
         current_request: i.current_request,
         now: i.now,
+        backdate: i.backdate,
     }) {
         None => (
             true,

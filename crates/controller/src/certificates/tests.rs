@@ -109,6 +109,7 @@ fn trigger_of(
         secret: &view,
         current_request: None,
         now,
+        backdate: SignedDuration::ZERO,
     })
     .map(|t| (t.reason, t.message))
 }
@@ -376,6 +377,7 @@ fn plan_table() {
             current_request: None,
             in_flight,
             now,
+            backdate: SignedDuration::ZERO,
         })
     };
     // Invalid spec and foreign owner block.
@@ -519,6 +521,7 @@ fn rotation_never_with_mismatched_key_cannot_regenerate() {
         current_request: None,
         in_flight: None,
         now,
+        backdate: SignedDuration::ZERO,
     });
     match p {
         Plan::CannotRegenerateKey { trigger, fields } => {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anchorage_api::constants as c;
 use anchorage_api::{CertificateRequest, CertificateSpec};
 use anchorage_pki::{CertInfo, KeyAlgorithm, PrivateKey};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::core::v1::Secret;
 
 use super::spec;
@@ -120,6 +120,8 @@ pub struct Input<'a> {
     pub current_request: Option<&'a CertificateRequest>,
     /// Now.
     pub now: Timestamp,
+    /// The signer's notBefore backdate (`--backdate`).
+    pub backdate: SignedDuration,
 }
 
 type Check = fn(&Input<'_>) -> Option<Trigger>;
@@ -332,10 +334,19 @@ pub fn spec_mismatch(i: &Input<'_>) -> Option<Trigger> {
 }
 
 /// The renewal instant of the Secret's certificate under this spec (DESIGN.md §4).
-pub fn renewal_time(spec: &CertificateSpec, leaf: &CertInfo) -> Timestamp {
-    anchorage_pki::renewal_time(
+///
+/// `backdate` is how far notBefore was set before issuance (the controller's `--backdate`):
+/// renewBefore only counts when shorter than the time from issuance to notAfter, so a backdated
+/// certificate is never due the moment it is issued (BC-03, BC-06).
+pub fn renewal_time(
+    spec: &CertificateSpec,
+    leaf: &CertInfo,
+    backdate: SignedDuration,
+) -> Timestamp {
+    anchorage_pki::renewal_time_with_backdate(
         leaf.not_before,
         leaf.not_after,
+        backdate,
         spec::renew_before(spec),
         spec.renew_before_percentage,
     )
@@ -350,7 +361,7 @@ pub fn renewing(i: &Input<'_>) -> Option<Trigger> {
             format!("Certificate expired on {}", leaf.not_after),
         ));
     }
-    let at = renewal_time(i.spec, leaf);
+    let at = renewal_time(i.spec, leaf, i.backdate);
     (i.now >= at).then(|| {
         Trigger::new(
             c::reason::RENEWING,
