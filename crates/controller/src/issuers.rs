@@ -447,5 +447,187 @@ where
     Ok(())
 }
 
-/// Map of issuer references to their readiness, used by tests and status helpers.
-pub type ReadinessMap = BTreeMap<IssuerKey, bool>;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchorage_api::{CaIssuer, SelfSignedIssuer};
+    use anchorage_pki::{
+        CsrParams, EcCurve, KeyAlgorithm, KeyEncoding, KeyUsage, PrivateKey, SignParams,
+    };
+    use k8s_openapi::ByteString;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    /// A CA Secret valid from `nb` for `hours`, optionally with a foreign key or no CA flag.
+    fn ca_secret(nb: Timestamp, hours: i64, is_ca: bool, wrong_key: bool) -> Secret {
+        let key = PrivateKey::generate(KeyAlgorithm::Ecdsa {
+            curve: EcCurve::P256,
+        })
+        .unwrap();
+        let usages: Vec<KeyUsage> = if is_ca {
+            vec![KeyUsage::parse("cert sign").unwrap()]
+        } else {
+            vec![KeyUsage::parse("digital signature").unwrap()]
+        };
+        let csr = anchorage_pki::build_csr(
+            &key,
+            &CsrParams {
+                common_name: Some("ca.test".into()),
+                is_ca,
+                usages: usages.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let parsed = anchorage_pki::parse_csr(&csr).unwrap();
+        let mut p = SignParams::new(nb, SignedDuration::from_hours(hours));
+        p.is_ca = is_ca;
+        p.usages = usages;
+        let issued = anchorage_pki::self_sign_csr(&parsed, &key, &p).unwrap();
+        let key_pem = if wrong_key {
+            PrivateKey::generate(KeyAlgorithm::Ecdsa {
+                curve: EcCurve::P256,
+            })
+            .unwrap()
+            .to_pem(KeyEncoding::Pkcs1)
+            .unwrap()
+        } else {
+            key.to_pem(KeyEncoding::Pkcs1).unwrap()
+        };
+        Secret {
+            data: Some(BTreeMap::from([
+                ("tls.crt".to_string(), ByteString(issued.certificate_pem)),
+                ("tls.key".to_string(), ByteString(key_pem)),
+            ])),
+            ..Default::default()
+        }
+    }
+
+    fn ca_spec() -> IssuerSpec {
+        IssuerSpec {
+            ca: Some(CaIssuer {
+                secret_name: "ca-key-pair".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn issuer_readiness_table() {
+        let now = ts("2026-11-30T12:00:00Z");
+        let valid = ca_secret(ts("2026-11-30T00:00:00Z"), 8760, true, false);
+        let expired = ca_secret(ts("2026-11-28T00:00:00Z"), 24, true, false);
+        let future = ca_secret(ts("2026-12-01T00:00:00Z"), 24, true, false);
+        let leaf = ca_secret(ts("2026-11-30T00:00:00Z"), 24, false, false);
+        let mismatched = ca_secret(ts("2026-11-30T00:00:00Z"), 24, true, true);
+        let empty = Secret::default();
+        let self_signed = IssuerSpec {
+            self_signed: Some(SelfSignedIssuer::default()),
+            ..Default::default()
+        };
+        let acme = IssuerSpec {
+            acme: Some(serde_json::json!({"server": "https://acme.invalid"})),
+            ..Default::default()
+        };
+        let cases: Vec<(&str, IssuerSpec, SecretLookup<'_>, bool, &str, &str)> = vec![
+            (
+                "valid CA",
+                ca_spec(),
+                SecretLookup::Found(&valid),
+                true,
+                "KeyPairVerified",
+                "verified",
+            ),
+            (
+                "missing Secret",
+                ca_spec(),
+                SecretLookup::NotFound,
+                false,
+                "ErrGetKeyPair",
+                "secrets \"ca-key-pair\" not found (searched namespace \"cert-manager\")",
+            ),
+            (
+                "expired",
+                ca_spec(),
+                SecretLookup::Found(&expired),
+                false,
+                "ErrInvalidKeyPair",
+                "expired",
+            ),
+            (
+                "not yet valid",
+                ca_spec(),
+                SecretLookup::Found(&future),
+                false,
+                "ErrInvalidKeyPair",
+                "cert-manager/ca-key-pair",
+            ),
+            (
+                "not a CA",
+                ca_spec(),
+                SecretLookup::Found(&leaf),
+                false,
+                "ErrInvalidKeyPair",
+                "cert-manager/ca-key-pair",
+            ),
+            (
+                "key mismatch",
+                ca_spec(),
+                SecretLookup::Found(&mismatched),
+                false,
+                "ErrInvalidKeyPair",
+                "cert-manager/ca-key-pair",
+            ),
+            (
+                "empty Secret",
+                ca_spec(),
+                SecretLookup::Found(&empty),
+                false,
+                "ErrInvalidKeyPair",
+                "no tls.crt",
+            ),
+            (
+                "selfSigned",
+                self_signed,
+                SecretLookup::NotFound,
+                true,
+                "IsReady",
+                "ready",
+            ),
+            (
+                "acme",
+                acme,
+                SecretLookup::NotFound,
+                false,
+                "UnsupportedIssuerType",
+                "acme",
+            ),
+            (
+                "no type",
+                IssuerSpec::default(),
+                SecretLookup::NotFound,
+                false,
+                "UnsupportedIssuerType",
+                "none",
+            ),
+        ];
+        for (name, spec, lookup, ready, reason, msg) in cases {
+            let v = evaluate(&spec, "cert-manager", lookup, now);
+            assert_eq!(v.ready, ready, "{name}: {v:?}");
+            assert_eq!(v.reason, reason, "{name}: {v:?}");
+            assert!(
+                v.message.contains(msg),
+                "{name}: {:?} should contain {msg:?}",
+                v.message
+            );
+        }
+        // The valid CA is re-checked at its expiry; the future one when it becomes valid.
+        let v = evaluate(&ca_spec(), "ns", SecretLookup::Found(&valid), now);
+        assert_eq!(v.recheck_at, Some(ts("2027-11-30T00:00:00Z")));
+        let v = evaluate(&ca_spec(), "ns", SecretLookup::Found(&future), now);
+        assert_eq!(v.recheck_at, Some(ts("2026-12-01T00:00:00Z")));
+    }
+}

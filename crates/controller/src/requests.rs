@@ -562,3 +562,186 @@ async fn patch_status(
         .map_err(|e| Error::kube(format!("update status of CertificateRequest {name}"), e))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchorage_api::CertificateRequestSpec;
+    use anchorage_pki::{CsrParams, EcCurve, KeyAlgorithm, KeyUsage, PrivateKey};
+
+    fn cr_with(conds: &[(&str, &str, &str)], group: Option<&str>) -> CertificateRequest {
+        let mut cr = CertificateRequest::new("r", CertificateRequestSpec::default());
+        cr.spec.issuer_ref = IssuerRef {
+            name: "ca".into(),
+            kind: None,
+            group: group.map(str::to_string),
+        };
+        if !conds.is_empty() {
+            cr.status = Some(CertificateRequestStatus {
+                conditions: Some(
+                    conds
+                        .iter()
+                        .map(|(t, s, r)| Condition {
+                            type_: t.to_string(),
+                            status: s.to_string(),
+                            reason: Some(r.to_string()),
+                            message: None,
+                            last_transition_time: None,
+                            observed_generation: None,
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            });
+        }
+        cr
+    }
+
+    #[test]
+    fn step_table() {
+        let cases: Vec<(&str, CertificateRequest, bool, Step)> = vec![
+            (
+                "fresh, auto",
+                cr_with(&[], None),
+                true,
+                Step::ApproveAndSign,
+            ),
+            (
+                "fresh, manual",
+                cr_with(&[], None),
+                false,
+                Step::AwaitApproval,
+            ),
+            (
+                "explicit group",
+                cr_with(&[], Some("cert-manager.io")),
+                true,
+                Step::ApproveAndSign,
+            ),
+            (
+                "other signer",
+                cr_with(&[], Some("awspca.cert-manager.io")),
+                true,
+                Step::Nothing,
+            ),
+            (
+                "approved",
+                cr_with(&[("Approved", "True", "x")], None),
+                false,
+                Step::Sign,
+            ),
+            (
+                "denied",
+                cr_with(&[("Denied", "True", "x")], None),
+                true,
+                Step::MarkDenied,
+            ),
+            (
+                "issued",
+                cr_with(
+                    &[("Approved", "True", "x"), ("Ready", "True", "Issued")],
+                    None,
+                ),
+                true,
+                Step::Nothing,
+            ),
+            (
+                "failed",
+                cr_with(
+                    &[("Approved", "True", "x"), ("Ready", "False", "Failed")],
+                    None,
+                ),
+                true,
+                Step::Nothing,
+            ),
+            (
+                "marked denied",
+                cr_with(
+                    &[("Denied", "True", "x"), ("Ready", "False", "Denied")],
+                    None,
+                ),
+                true,
+                Step::Nothing,
+            ),
+            (
+                "pending retried",
+                cr_with(
+                    &[("Approved", "True", "x"), ("Ready", "False", "Pending")],
+                    None,
+                ),
+                true,
+                Step::Sign,
+            ),
+        ];
+        for (name, cr, auto, want) in cases {
+            assert_eq!(step(&cr, auto), want, "{name}");
+        }
+    }
+
+    fn csr(is_ca: bool, usages: &[&str]) -> ParsedCsr {
+        let key = PrivateKey::generate(KeyAlgorithm::Ecdsa {
+            curve: EcCurve::P256,
+        })
+        .unwrap();
+        let pem = anchorage_pki::build_csr(
+            &key,
+            &CsrParams {
+                dns_names: vec!["a.example.test".into()],
+                is_ca,
+                usages: usages.iter().map(|u| KeyUsage::parse(u).unwrap()).collect(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        anchorage_pki::parse_csr(&pem).unwrap()
+    }
+
+    #[test]
+    fn csr_must_agree_with_spec() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let leaf = csr(false, &["digital signature", "key encipherment"]);
+        assert!(
+            check_csr_matches_spec(&leaf, false, &s(&["digital signature", "key encipherment"]))
+                .is_ok()
+        );
+        assert!(check_csr_matches_spec(&leaf, false, &s(&["signing", "key encipherment"])).is_ok());
+        let err =
+            check_csr_matches_spec(&leaf, true, &s(&["digital signature", "key encipherment"]))
+                .unwrap_err();
+        assert!(err.contains("spec.isCA"), "{err}");
+        let err = check_csr_matches_spec(&leaf, false, &s(&["server auth"])).unwrap_err();
+        assert!(err.contains("spec.usages"), "{err}");
+    }
+
+    #[test]
+    fn status_for_outcomes() {
+        let now: Timestamp = "2026-11-30T00:00:00Z".parse().unwrap();
+        let pending = status_for(None, true, &Outcome::Pending("issuer missing".into()), now);
+        let conds = pending.conditions.clone().unwrap();
+        assert!(conditions::is_true(&conds, "Approved"));
+        let ready = conditions::find(&conds, "Ready").unwrap();
+        assert_eq!(
+            (ready.status.as_str(), ready.reason.as_deref()),
+            ("False", Some("Pending"))
+        );
+        assert!(pending.failure_time.is_none());
+
+        let bad = status_for(
+            Some(&pending),
+            false,
+            &Outcome::InvalidRequest("spec.request: bad".into()),
+            now,
+        );
+        let conds = bad.conditions.clone().unwrap();
+        assert!(conditions::is_true(&conds, "InvalidRequest"));
+        assert_eq!(
+            conditions::find(&conds, "Ready").unwrap().reason.as_deref(),
+            Some("Failed")
+        );
+        assert!(bad.failure_time.is_some());
+
+        let failed = status_for(None, true, &Outcome::Failed("CA expired".into()), now);
+        assert!(failed.failure_time.is_some());
+        assert!(failed.certificate.is_none());
+    }
+}
