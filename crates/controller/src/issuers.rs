@@ -4,7 +4,7 @@
 //! write when the verdict changed). Unlike cert-manager we also check that the key matches the
 //! certificate and that the CA is currently valid; messages name namespace, Secret and problem.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -449,6 +449,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use anchorage_api::{CaIssuer, SelfSignedIssuer};
     use anchorage_pki::{
