@@ -70,7 +70,7 @@ rm -rf "$out"
 mkdir -p "$out/tmp"
 start=$SECONDS
 echo "build.sh: building etcd, kube-apiserver, kube-controller-manager and kubectl ${k8s_version} into $bin" >&2
-echo "build.sh: (cold: ~20-40 min on 2 cores; later runs reuse this directory)" >&2
+echo "build.sh: (cold: about 8-15 min on 2 cores incl. module downloads; later runs reuse this directory)" >&2
 # One `go build` for all tools so shared packages compile once. The etcd main package is
 # go.etcd.io/etcd/server/v3, which go names `server`.
 go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$out/tmp/" \
