@@ -21,18 +21,22 @@ fn condition(
     ns: Option<&str>,
     ctype: &str,
 ) -> (String, String, String) {
-    let get = |field: &str| {
-        let jp = format!("jsonpath={{.status.conditions[?(@.type==\"{ctype}\")].{field}}}");
-        let mut args = vec!["get", kind, name, "-o", jp.as_str()];
-        if let Some(ns) = ns {
-            args.extend(["-n", ns]);
-        }
-        cluster
-            .kubectl(&args)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
-    (get("status"), get("reason"), get("message"))
+    // One read, so status, reason and message belong to the same version of the object.
+    let sel = format!("?(@.type==\"{ctype}\")");
+    let jp = format!(
+        "jsonpath={{.status.conditions[{sel}].status}}\u{1f}{{.status.conditions[{sel}].reason}}\u{1f}{{.status.conditions[{sel}].message}}"
+    );
+    let mut args = vec!["get", kind, name, "-o", jp.as_str()];
+    if let Some(ns) = ns {
+        args.extend(["-n", ns]);
+    }
+    let out = cluster.kubectl(&args).unwrap_or_default();
+    let mut parts = out.split('\u{1f}').map(|s| s.trim().to_string());
+    (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    )
 }
 
 fn wait_reason(

@@ -47,17 +47,24 @@ fn condition(
     ns: &str,
     ctype: &str,
 ) -> (String, String, String) {
-    let get = |field: &str| {
-        jsonpath(
-            cluster,
-            kind,
-            name,
-            ns,
-            &format!("{{.status.conditions[?(@.type==\"{ctype}\")].{field}}}"),
-        )
-        .unwrap_or_default()
-    };
-    (get("status"), get("reason"), get("message"))
+    // One read, so status, reason and message belong to the same version of the object.
+    let sel = format!("?(@.type==\"{ctype}\")");
+    let out = jsonpath(
+        cluster,
+        kind,
+        name,
+        ns,
+        &format!(
+            "{{.status.conditions[{sel}].status}}\u{1f}{{.status.conditions[{sel}].reason}}\u{1f}{{.status.conditions[{sel}].message}}"
+        ),
+    )
+    .unwrap_or_default();
+    let mut parts = out.split('\u{1f}').map(|s| s.trim().to_string());
+    (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    )
 }
 
 /// Waits until condition `ctype` of `kind/name` has `reason` (any status); returns it.
