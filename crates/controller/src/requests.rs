@@ -296,14 +296,19 @@ async fn sign(ctx: &Context, cr: &CertificateRequest, ns: &str) -> Result<Outcom
             params.ocsp_servers = ca_spec.ocsp_servers.clone().unwrap_or_default();
             params.issuing_certificate_urls =
                 ca_spec.issuing_certificate_urls.clone().unwrap_or_default();
+            let issuer = format!(
+                "Referenced {} \"{}\"",
+                cr.spec.issuer_ref.kind_or_default(),
+                cr.spec.issuer_ref.name
+            );
             let material =
                 match load_ca_cached(ctx, &secret_namespace, &ca_spec.secret_name, now).await? {
                     Ok(m) => m,
-                    Err(msg) => return Ok(Outcome::Pending(msg)),
+                    Err(msg) => return Ok(Outcome::Pending(format!("{issuer}: {msg}"))),
                 };
             if let Err(e) = material.check_valid_at(now) {
                 let msg = format!(
-                    "Cannot sign with the CA in Secret \"{secret_namespace}/{}\": {e}",
+                    "{issuer}: cannot sign with the CA in Secret \"{secret_namespace}/{}\": {e}",
                     ca_spec.secret_name
                 );
                 // Expired is terminal for this request (BC-05); not-yet-valid will pass later.

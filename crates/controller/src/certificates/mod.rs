@@ -199,6 +199,14 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
         .cloned();
     let requests = requests_of(&ctx, &cert, &ns);
     let revision = cert.status.as_ref().and_then(|s| s.revision).unwrap_or(0);
+    // Keys of completed revisions are no longer needed (kept until the status shows the
+    // revision, so a reconcile on a stale cache can still complete idempotently).
+    for cr in requests
+        .iter()
+        .filter(|cr| request_revision(cr).is_some_and(|r| r <= revision))
+    {
+        ctx.keys.remove(&ns, &cr.name_any());
+    }
     let current_request = requests
         .iter()
         .find(|cr| request_revision(cr) == Some(revision))
@@ -645,8 +653,10 @@ async fn complete(
         ca_crt,
     };
     let desired = secret::desired(cert, existing, &payload, &leaf, None);
-    write_secret(ctx, ns, existing, desired).await?;
-    ctx.keys.remove(ns, &cr.name_any());
+    // After a failover the previous leader may have written this very Secret already.
+    if existing.is_none_or(|e| secret::differs(e, &desired)) {
+        write_secret(ctx, ns, existing, desired).await?;
+    }
 
     let revision = request_revision(cr).unwrap_or(1);
     let at = triggers::renewal_time(&cert.spec, &leaf, ctx.config.backdate);
