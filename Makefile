@@ -34,8 +34,12 @@ build:
 fmt:
 	$(CARGO) fmt --all
 
+## bench: CSR signing vs `openssl speed`, then the scale/memory run on the local control plane.
 bench:
 	$(CARGO) bench -p anchorage-pki
+	$(CARGO) build --release --bin anchorage
+	e2e/local-cluster up
+	ANCHORAGE_BIN=$(CURDIR)/target/release/anchorage $(CARGO) bench -p anchorage-e2e --bench scale
 
 crds: build
 	target/debug/anchorage crds --out-dir config/crd
