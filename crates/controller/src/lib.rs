@@ -91,6 +91,37 @@ fn on_leadership(rx: watch::Receiver<bool>) -> impl Stream<Item = ()> + Send + '
     })
 }
 
+/// Drops what the reconcilers never read from cached objects: `managedFields` and kubectl's
+/// last-applied annotation (these objects are only ever patched, never written back whole).
+fn slim<K: kube::Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+}
+
+/// A controller whose cache holds slimmed objects (see [`slim`]), to keep memory flat with
+/// thousands of objects (DESIGN.md §8).
+fn slim_controller<K>(api: Api<K>, wc: watcher::Config) -> Controller<K>
+where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    let (reader, writer) = reflector::store::<K>();
+    let stream = reflector::reflector(
+        writer,
+        watcher::watcher(api, wc).default_backoff().modify(slim::<K>),
+    )
+    .applied_objects();
+    Controller::for_stream(stream, reader)
+}
+
 /// Waits until a cache has completed its first list.
 ///
 /// `Store::wait_until_ready` keeps a single waker, so when the controller runtime waits on the
@@ -179,9 +210,10 @@ pub async fn run(
         watcher::watcher(
             api_for::<Secret>(&client, &ns),
             watcher::Config::default().labels(&format!("{}=true", c::LABEL_FAO)),
-        ),
+        )
+        .default_backoff()
+        .modify(|s: &mut Secret| s.metadata.managed_fields = None),
     )
-    .default_backoff()
     .touched_objects();
     {
         let tx = cert_trigger_tx.clone();
@@ -205,13 +237,13 @@ pub async fn run(
         });
     }
 
-    let issuer_ctrl = Controller::new(api_for::<Issuer>(&client, &ns), wc.clone())
+    let issuer_ctrl = slim_controller(api_for::<Issuer>(&client, &ns), wc.clone())
         .with_config(controller_cfg.clone());
-    let cissuer_ctrl = Controller::new(Api::<ClusterIssuer>::all(client.clone()), wc.clone())
+    let cissuer_ctrl = slim_controller(Api::<ClusterIssuer>::all(client.clone()), wc.clone())
         .with_config(controller_cfg.clone());
-    let cr_ctrl = Controller::new(api_for::<CertificateRequest>(&client, &ns), wc.clone())
+    let cr_ctrl = slim_controller(api_for::<CertificateRequest>(&client, &ns), wc.clone())
         .with_config(controller_cfg.clone());
-    let cert_ctrl = Controller::new(api_for::<Certificate>(&client, &ns), wc.clone())
+    let cert_ctrl = slim_controller(api_for::<Certificate>(&client, &ns), wc.clone())
         .with_config(controller_cfg.clone());
 
     let stores = Stores {
