@@ -76,14 +76,17 @@ impl LeaderState {
     }
 }
 
-/// Private keys of issuances in flight, keyed by CertificateRequest (namespace, name, uid).
+/// Private keys of issuances in flight, keyed by CertificateRequest (namespace, name) and
+/// matched to the request by public key.
 ///
 /// Keys live only in memory: if the process dies mid-issuance, the request it belonged to is
 /// detected as orphaned (no key can complete it), deleted, and issuance restarts with a new key.
-/// The Secret is never touched until a complete pair is ready, so nothing is lost.
+/// The Secret is never touched until a complete pair is ready, so nothing is lost. A key is
+/// stored *before* its request is created, so the signer can never see a request whose key is
+/// not yet known.
 #[derive(Default)]
 pub struct KeyStore {
-    keys: Mutex<HashMap<(String, String), (String, PrivateKey)>>,
+    keys: Mutex<HashMap<(String, String), PrivateKey>>,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -94,25 +97,53 @@ impl std::fmt::Debug for KeyStore {
 }
 
 impl KeyStore {
-    /// Remembers the key for request `namespace/name` with `uid`.
-    pub fn insert(&self, namespace: &str, name: &str, uid: &str, key: PrivateKey) {
+    /// Remembers the key for request `namespace/name`.
+    pub fn insert(&self, namespace: &str, name: &str, key: PrivateKey) {
         if let Ok(mut keys) = self.keys.lock() {
-            keys.insert((namespace.into(), name.into()), (uid.into(), key));
+            keys.insert((namespace.into(), name.into()), key);
         }
     }
 
-    /// The key for request `namespace/name` if it was created by this process with `uid`.
-    pub fn get(&self, namespace: &str, name: &str, uid: &str) -> Option<PrivateKey> {
+    /// The key for request `namespace/name` if its public key (SubjectPublicKeyInfo DER) is
+    /// `spki`, i.e. the key the request's CSR was made with.
+    pub fn get(&self, namespace: &str, name: &str, spki: &[u8]) -> Option<PrivateKey> {
         let keys = self.keys.lock().ok()?;
         keys.get(&(namespace.to_string(), name.to_string()))
-            .filter(|(u, _)| u == uid)
-            .map(|(_, k)| k.clone())
+            .filter(|k| k.public_key_der().is_ok_and(|d| d == spki))
+            .cloned()
     }
 
     /// Forgets the key for request `namespace/name`.
     pub fn remove(&self, namespace: &str, name: &str) {
         if let Ok(mut keys) = self.keys.lock() {
             keys.remove(&(namespace.to_string(), name.to_string()));
+        }
+    }
+}
+
+/// Consecutive reconcile failures per object, for exponential retry backoff.
+#[derive(Debug, Default)]
+pub struct Failures {
+    counts: Mutex<HashMap<String, u32>>,
+}
+
+impl Failures {
+    /// Records one more failure of `key` and returns the count (1 for the first).
+    pub fn record(&self, key: &str) -> u32 {
+        self.counts
+            .lock()
+            .map(|mut c| {
+                let n = c.entry(key.to_string()).or_insert(0);
+                *n = n.saturating_add(1);
+                *n
+            })
+            .unwrap_or(1)
+    }
+
+    /// Forgets the failures of `key` after a successful reconcile.
+    pub fn clear(&self, key: &str) {
+        if let Ok(mut c) = self.counts.lock() {
+            c.remove(key);
         }
     }
 }
@@ -189,6 +220,10 @@ pub struct Context {
     pub stores: Stores,
     /// Event recorder.
     pub recorder: Recorder,
+    /// Consecutive failures per object (retry backoff).
+    pub failures: Failures,
+    /// Health flags; writes wait until every cache has synced.
+    pub health: Arc<crate::Health>,
 }
 
 impl std::fmt::Debug for Context {
@@ -231,9 +266,19 @@ impl Context {
         )
     }
 
-    /// Whether writes are allowed now (this replica holds the lease).
+    /// Whether writes are allowed now (this replica holds the lease and caches are synced).
     pub fn may_write(&self) -> bool {
-        self.leader.is_leader()
+        self.leader.is_leader() && self.health.is_ready()
+    }
+
+    /// What a reconcile returns when it may not write: wait for leadership (a leadership change
+    /// re-queues everything) or, while caches are still syncing, retry shortly.
+    pub fn idle_action(&self) -> kube::runtime::controller::Action {
+        if self.leader.is_leader() {
+            kube::runtime::controller::Action::requeue(std::time::Duration::from_secs(1))
+        } else {
+            kube::runtime::controller::Action::await_change()
+        }
     }
 
     /// Counts one API write of `verb` on `resource`.

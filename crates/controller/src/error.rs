@@ -36,6 +36,9 @@ pub enum Error {
         #[source]
         source: anchorage_pki::PkiError,
     },
+    /// A blocking crypto task panicked or was cancelled.
+    #[error("background task failed: {0}")]
+    Task(String),
     /// The object lacks a name or namespace the API server always sets.
     #[error("object is missing {0}")]
     MissingMetadata(&'static str),
@@ -64,6 +67,18 @@ impl Error {
         let exp = n.saturating_sub(1).min(9);
         Duration::from_secs((1u64 << exp).min(300))
     }
+}
+
+/// Runs CPU-heavy work (key generation, signing) off the async worker threads, so RSA 4096+
+/// key generation cannot starve watches, probes or the leader Lease renewal.
+pub async fn blocking<T, F>(f: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Task(e.to_string()))
 }
 
 /// Result alias for reconcilers.

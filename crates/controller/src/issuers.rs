@@ -350,6 +350,9 @@ async fn evaluate_live(
 pub async fn reconcile_issuer(issuer: Arc<Issuer>, ictx: Arc<IssuerContext>) -> Result<Action> {
     let ctx = &ictx.ctx;
     ctx.metrics.sync_calls.with_label_values(&["issuers"]).inc();
+    if !ctx.may_write() {
+        return Ok(ctx.idle_action());
+    }
     let ns = issuer
         .namespace()
         .ok_or(Error::MissingMetadata("namespace"))?;
@@ -376,6 +379,9 @@ pub async fn reconcile_cluster_issuer(
         .sync_calls
         .with_label_values(&["clusterissuers"])
         .inc();
+    if !ctx.may_write() {
+        return Ok(ctx.idle_action());
+    }
     let name = issuer.name_any();
     let spec: IssuerSpec = issuer.spec.clone();
     let ns = ctx.config.cluster_resource_namespace.clone();

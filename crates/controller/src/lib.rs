@@ -116,7 +116,9 @@ where
     let (reader, writer) = reflector::store::<K>();
     let stream = reflector::reflector(
         writer,
-        watcher::watcher(api, wc).default_backoff().modify(slim::<K>),
+        watcher::watcher(api, wc)
+            .default_backoff()
+            .modify(slim::<K>),
     )
     .applied_objects();
     Controller::for_stream(stream, reader)
@@ -151,16 +153,40 @@ fn unbounded<T: Send + 'static>(
     futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) })
 }
 
-fn error_policy<K>(
+/// Key of an object for failure counting: `kind/namespace/name`.
+fn failure_key<K: kube::Resource<DynamicType = ()>>(obj: &K) -> String {
+    format!(
+        "{}/{}/{}",
+        K::kind(&()),
+        obj.meta().namespace.as_deref().unwrap_or_default(),
+        obj.meta().name.as_deref().unwrap_or_default()
+    )
+}
+
+/// Retry with exponential backoff per object (1 s doubling to 5 min; 200 ms on conflicts).
+fn error_policy<K: kube::Resource<DynamicType = ()>>(
     name: &'static str,
-    metrics: SharedMetrics,
 ) -> impl Fn(Arc<K>, &Error, Arc<Context>) -> Action {
-    move |obj: Arc<K>, err: &Error, _ctx: Arc<Context>| {
-        metrics.sync_errors.with_label_values(&[name]).inc();
-        let _ = obj;
-        tracing::warn!(controller = name, error = %err, "reconcile failed; will retry");
-        Action::requeue(err.retry_after(3))
+    move |obj: Arc<K>, err: &Error, ctx: Arc<Context>| {
+        ctx.metrics.sync_errors.with_label_values(&[name]).inc();
+        let n = ctx.failures.record(&failure_key(obj.as_ref()));
+        let wait = err.retry_after(n);
+        tracing::warn!(controller = name, error = %err, attempt = n, retry_in = ?wait, "reconcile failed; will retry");
+        Action::requeue(wait)
     }
+}
+
+/// Runs `f` and clears the object's failure count when it succeeds.
+async fn counted<K, F>(obj: Arc<K>, ctx: Arc<Context>, f: F) -> Result<Action, Error>
+where
+    K: kube::Resource<DynamicType = ()>,
+    F: std::future::Future<Output = Result<Action, Error>>,
+{
+    let res = f.await;
+    if res.is_ok() {
+        ctx.failures.clear(&failure_key(obj.as_ref()));
+    }
+    res
 }
 
 /// What [`run`] needs besides the client.
@@ -215,8 +241,19 @@ pub async fn run(
         .modify(|s: &mut Secret| s.metadata.managed_fields = None),
     )
     .touched_objects();
+    let issuer_ctrl = slim_controller(api_for::<Issuer>(&client, &ns), wc.clone())
+        .with_config(controller_cfg.clone());
+    let cissuer_ctrl = slim_controller(Api::<ClusterIssuer>::all(client.clone()), wc.clone())
+        .with_config(controller_cfg.clone());
+    let cr_ctrl = slim_controller(api_for::<CertificateRequest>(&client, &ns), wc.clone())
+        .with_config(controller_cfg.clone());
+    let cert_ctrl = slim_controller(api_for::<Certificate>(&client, &ns), wc.clone())
+        .with_config(controller_cfg.clone());
     {
+        // A managed Secret's change wakes the Certificate named in its annotation, and any
+        // Certificate whose spec.secretName it is (the annotation may have been edited away).
         let tx = cert_trigger_tx.clone();
+        let certs = cert_ctrl.store();
         tokio::spawn(async move {
             let mut s = secret_stream.boxed();
             while let Some(ev) = s.next().await {
@@ -227,24 +264,21 @@ pub async fn run(
                         continue;
                     }
                 };
-                if let (Some(cert), Some(sns)) = (
-                    secret.annotations().get(c::ANNOTATION_CERTIFICATE_NAME),
-                    secret.namespace(),
-                ) {
+                let Some(sns) = secret.namespace() else {
+                    continue;
+                };
+                let sname = secret.name_any();
+                if let Some(cert) = secret.annotations().get(c::ANNOTATION_CERTIFICATE_NAME) {
                     let _ = tx.send(ObjectRef::new(cert).within(&sns));
+                }
+                for cert in certs.state().iter().filter(|c| {
+                    c.spec.secret_name == sname && c.namespace().as_deref() == Some(sns.as_str())
+                }) {
+                    let _ = tx.send(ObjectRef::from_obj(cert.as_ref()));
                 }
             }
         });
     }
-
-    let issuer_ctrl = slim_controller(api_for::<Issuer>(&client, &ns), wc.clone())
-        .with_config(controller_cfg.clone());
-    let cissuer_ctrl = slim_controller(Api::<ClusterIssuer>::all(client.clone()), wc.clone())
-        .with_config(controller_cfg.clone());
-    let cr_ctrl = slim_controller(api_for::<CertificateRequest>(&client, &ns), wc.clone())
-        .with_config(controller_cfg.clone());
-    let cert_ctrl = slim_controller(api_for::<Certificate>(&client, &ns), wc.clone())
-        .with_config(controller_cfg.clone());
 
     let stores = Stores {
         issuers: issuer_ctrl.store(),
@@ -271,6 +305,8 @@ pub async fn run(
         keys: KeyStore::default(),
         ca_cache: CaCache::default(),
         stores: stores.clone(),
+        failures: context::Failures::default(),
+        health: health.clone(),
     });
 
     // Readiness once every cache has listed.
@@ -307,11 +343,15 @@ pub async fn run(
         .reconcile_all_on(on_leadership(leader.subscribe()))
         .graceful_shutdown_on(shutdown.clone())
         .run(
-            issuers::reconcile_issuer,
-            move |_o: Arc<Issuer>, e: &Error, _c: Arc<IssuerContext>| {
+            |o: Arc<Issuer>, c: Arc<IssuerContext>| {
+                let ctx = c.ctx.clone();
+                counted(o.clone(), ctx, issuers::reconcile_issuer(o, c))
+            },
+            move |o: Arc<Issuer>, e: &Error, c: Arc<IssuerContext>| {
                 m.sync_errors.with_label_values(&["issuers"]).inc();
-                tracing::warn!(error = %e, "issuer reconcile failed; will retry");
-                Action::requeue(e.retry_after(3))
+                let n = c.ctx.failures.record(&failure_key(o.as_ref()));
+                tracing::warn!(error = %e, attempt = n, "issuer reconcile failed; will retry");
+                Action::requeue(e.retry_after(n))
             },
             ictx.clone(),
         )
@@ -322,11 +362,15 @@ pub async fn run(
         .reconcile_all_on(on_leadership(leader.subscribe()))
         .graceful_shutdown_on(shutdown.clone())
         .run(
-            issuers::reconcile_cluster_issuer,
-            move |_o: Arc<ClusterIssuer>, e: &Error, _c: Arc<IssuerContext>| {
+            |o: Arc<ClusterIssuer>, c: Arc<IssuerContext>| {
+                let ctx = c.ctx.clone();
+                counted(o.clone(), ctx, issuers::reconcile_cluster_issuer(o, c))
+            },
+            move |o: Arc<ClusterIssuer>, e: &Error, c: Arc<IssuerContext>| {
                 m.sync_errors.with_label_values(&["clusterissuers"]).inc();
-                tracing::warn!(error = %e, "clusterissuer reconcile failed; will retry");
-                Action::requeue(e.retry_after(3))
+                let n = c.ctx.failures.record(&failure_key(o.as_ref()));
+                tracing::warn!(error = %e, attempt = n, "clusterissuer reconcile failed; will retry");
+                Action::requeue(e.retry_after(n))
             },
             ictx.clone(),
         )
@@ -369,8 +413,10 @@ pub async fn run(
         .reconcile_all_on(on_leadership(leader.subscribe()))
         .graceful_shutdown_on(shutdown.clone())
         .run(
-            requests::reconcile,
-            error_policy::<CertificateRequest>("certificaterequests", metrics.clone()),
+            |o: Arc<CertificateRequest>, c: Arc<Context>| {
+                counted(o.clone(), c.clone(), requests::reconcile(o, c))
+            },
+            error_policy::<CertificateRequest>("certificaterequests"),
             ctx.clone(),
         )
         .for_each(|_| async {});
@@ -381,8 +427,10 @@ pub async fn run(
         .reconcile_all_on(on_leadership(leader.subscribe()))
         .graceful_shutdown_on(shutdown.clone())
         .run(
-            certificates::reconcile,
-            error_policy::<Certificate>("certificates", metrics.clone()),
+            |o: Arc<Certificate>, c: Arc<Context>| {
+                counted(o.clone(), c.clone(), certificates::reconcile(o, c))
+            },
+            error_policy::<Certificate>("certificates"),
             ctx.clone(),
         )
         .for_each(|_| async {});

@@ -202,11 +202,12 @@ fn request_usages(cr: &CertificateRequest) -> Vec<String> {
     }
 }
 
-async fn load_ca_cached(
+/// Loads a CA issuer's key pair from its Secret, parsed once per Secret resourceVersion.
+/// `Ok(Err(message))` describes a missing or unusable Secret.
+pub(crate) async fn load_ca_cached(
     ctx: &Context,
     ns: &str,
     name: &str,
-    now: Timestamp,
 ) -> Result<std::result::Result<Arc<CaMaterial>, String>> {
     let Some(secret) = issuers::get_secret(ctx, ns, name).await? else {
         return Ok(Err(format!(
@@ -251,7 +252,6 @@ async fn load_ca_cached(
             }
         }
     };
-    let _ = now;
     Ok(Ok(material))
 }
 
@@ -302,7 +302,7 @@ async fn sign(ctx: &Context, cr: &CertificateRequest, ns: &str) -> Result<Outcom
                 cr.spec.issuer_ref.name
             );
             let material =
-                match load_ca_cached(ctx, &secret_namespace, &ca_spec.secret_name, now).await? {
+                match load_ca_cached(ctx, &secret_namespace, &ca_spec.secret_name).await? {
                     Ok(m) => m,
                     Err(msg) => return Ok(Outcome::Pending(format!("{issuer}: {msg}"))),
                 };
@@ -319,7 +319,9 @@ async fn sign(ctx: &Context, cr: &CertificateRequest, ns: &str) -> Result<Outcom
                 });
             }
             let started = Instant::now();
-            let issued = anchorage_pki::sign_csr(&csr, &material, &params);
+            let issued =
+                crate::error::blocking(move || anchorage_pki::sign_csr(&csr, &material, &params))
+                    .await?;
             ctx.metrics
                 .signing_seconds
                 .observe(started.elapsed().as_secs_f64());
@@ -334,12 +336,15 @@ async fn sign(ctx: &Context, cr: &CertificateRequest, ns: &str) -> Result<Outcom
                 .as_ref()
                 .and_then(|s| s.crl_distribution_points.clone())
                 .unwrap_or_default();
-            let uid = cr.uid().unwrap_or_default();
             let name = cr.name_any();
-            let key = match ctx.keys.get(ns, &name, &uid) {
+            let key = match ctx.keys.get(ns, &name, &csr.public_key_der) {
                 Some(k) => Some(k),
-                None => self_signed_key_from_secret(ctx, cr, ns).await?,
+                None => self_signed_key_from_secret(ctx, cr, ns)
+                    .await?
+                    .filter(|k| k.public_key_der().is_ok_and(|d| d == csr.public_key_der)),
             };
+            // Without the CSR's own key there is nothing to sign with yet: stay Pending (the
+            // Certificate reconciler replaces a request whose key was lost).
             let Some(key) = key else {
                 return Ok(Outcome::Pending(format!(
                     "the private key for this self-signed request is not available: set annotation {} to a Secret holding tls.key",
@@ -347,7 +352,9 @@ async fn sign(ctx: &Context, cr: &CertificateRequest, ns: &str) -> Result<Outcom
                 )));
             };
             let started = Instant::now();
-            let issued = anchorage_pki::self_sign_csr(&csr, &key, &params);
+            let issued =
+                crate::error::blocking(move || anchorage_pki::self_sign_csr(&csr, &key, &params))
+                    .await?;
             ctx.metrics
                 .signing_seconds
                 .observe(started.elapsed().as_secs_f64());
@@ -468,8 +475,11 @@ pub async fn reconcile(cr: Arc<CertificateRequest>, ctx: Arc<Context>) -> Result
         .with_label_values(&["certificaterequests"])
         .inc();
     let step = step(&cr, ctx.config.auto_approve);
-    if matches!(step, Step::Nothing | Step::AwaitApproval) || !ctx.may_write() {
+    if matches!(step, Step::Nothing | Step::AwaitApproval) {
         return Ok(Action::await_change());
+    }
+    if !ctx.may_write() {
+        return Ok(ctx.idle_action());
     }
     let ns = cr.namespace().ok_or(Error::MissingMetadata("namespace"))?;
     let name = cr.name_any();
@@ -489,7 +499,7 @@ pub async fn reconcile(cr: Arc<CertificateRequest>, ctx: Arc<Context>) -> Result
             None,
         ));
         status.failure_time = Some(Time(now));
-        patch_status(&ctx, &api, &name, &status).await?;
+        patch_status(&ctx, &api, &cr, &status).await?;
         return Ok(Action::await_change());
     }
     let outcome = sign(&ctx, &cr, &ns).await?;
@@ -503,7 +513,7 @@ pub async fn reconcile(cr: Arc<CertificateRequest>, ctx: Arc<Context>) -> Result
         ) && o.certificate == status.certificate
     });
     if !unchanged {
-        patch_status(&ctx, &api, &name, &status).await?;
+        patch_status(&ctx, &api, &cr, &status).await?;
     }
     match &outcome {
         Outcome::Issued(issued) => {
@@ -557,10 +567,17 @@ fn certificate_owner(
 async fn patch_status(
     ctx: &Context,
     api: &Api<CertificateRequest>,
-    name: &str,
+    cr: &CertificateRequest,
     status: &CertificateRequestStatus,
 ) -> Result<()> {
-    let body = json!({ "status": status });
+    let name = cr.name_any();
+    let name = name.as_str();
+    // The resourceVersion makes a reconcile on a stale cache fail with a conflict instead of
+    // signing twice and overwriting an issued certificate.
+    let body = json!({
+        "metadata": { "resourceVersion": cr.resource_version() },
+        "status": status,
+    });
     ctx.count_write("certificaterequests", "patch_status");
     api.patch_status(name, &PatchParams::default(), &Patch::Merge(&body))
         .await

@@ -1,20 +1,14 @@
-//! Normalisation of cert-manager usage strings for comparisons.
-//!
-//! cert-manager treats some usage strings as aliases of the same X.509 bit or OID:
-//! `signing` is keyUsage digitalSignature, `s/mime` is extKeyUsage emailProtection.
+//! Usage-string sets for comparisons, on top of [`KeyUsage`] (which knows the 23 strings and
+//! folds cert-manager's aliases: `signing` = digital signature, `s/mime` = email protection).
 
 use std::collections::BTreeSet;
 
 use anchorage_pki::KeyUsage;
 
-/// Canonical name for a usage string, or `None` when it is not one of the 23 known strings.
+/// Canonical name for a usage string (aliases folded by [`KeyUsage::canonical`]), or `None`
+/// when it is not one of the 23 known strings.
 pub fn canonical(usage: &str) -> Option<&'static str> {
-    let u = KeyUsage::parse(usage).ok()?;
-    Some(match u.as_str() {
-        "signing" => "digital signature",
-        "s/mime" => "email protection",
-        other => other,
-    })
+    KeyUsage::parse(usage).ok().map(|u| u.canonical().as_str())
 }
 
 /// Canonical set of usages; `is_ca` adds `cert sign` (cert-manager behaviour).

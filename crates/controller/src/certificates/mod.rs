@@ -69,6 +69,76 @@ fn requests_of(ctx: &Context, cert: &Certificate, ns: &str) -> Vec<Arc<Certifica
     v
 }
 
+/// The target Secret: from the cache of managed Secrets, else one GET (it may exist
+/// unlabelled). A cached copy whose tls.crt is not the current revision's certificate may
+/// simply lag behind our own write, so it is re-read before anything is decided from it:
+/// acting on it could re-issue a certificate that was just issued.
+async fn load_secret(
+    ctx: &Context,
+    cert: &Certificate,
+    ns: &str,
+    current_request: Option<&CertificateRequest>,
+) -> Result<Option<Secret>> {
+    let name = &cert.spec.secret_name;
+    let cached = ctx.stores.secrets.get(&ObjectRef::new(name).within(ns));
+    let issued = current_request
+        .and_then(|cr| cr.status.as_ref())
+        .and_then(|s| s.certificate.as_ref())
+        .map(|b| b.0.as_slice())
+        .filter(|b| !b.is_empty());
+    match cached {
+        Some(s) => {
+            let crt = s
+                .data
+                .as_ref()
+                .and_then(|d| d.get("tls.crt"))
+                .map(|b| b.0.as_slice());
+            if issued.is_some() && crt != issued {
+                crate::issuers::get_secret(ctx, ns, name).await
+            } else {
+                Ok(Some((*s).clone()))
+            }
+        }
+        None => crate::issuers::get_secret(ctx, ns, name).await,
+    }
+}
+
+/// When the Secret's leaf was clipped to its CA's notAfter and the issuer's CA is unchanged
+/// (its chain still ends at or before the leaf's notAfter), returns that instant: renewing from
+/// this CA cannot extend the certificate. `None` when renewing is useful or cannot be judged.
+async fn renewal_cannot_extend(
+    ctx: &Context,
+    cert: &Certificate,
+    ns: &str,
+    leaf: &anchorage_pki::CertInfo,
+) -> Result<Option<Timestamp>> {
+    let Ok(duration) = spec::duration(&cert.spec) else {
+        return Ok(None);
+    };
+    let lifetime = leaf.not_after.duration_since(leaf.not_before);
+    // Not clipped: it got (about) the lifetime it asked for.
+    if lifetime + jiff::SignedDuration::from_secs(1) >= duration {
+        return Ok(None);
+    }
+    let crate::requests::Resolved::Ca {
+        spec: issuer,
+        secret_namespace,
+    } = crate::requests::resolve(ctx, ns, &cert.spec.issuer_ref)
+    else {
+        return Ok(None);
+    };
+    let Some(ca) = issuer.ca.as_ref() else {
+        return Ok(None);
+    };
+    let Ok(material) =
+        crate::requests::load_ca_cached(ctx, &secret_namespace, &ca.secret_name).await?
+    else {
+        return Ok(None);
+    };
+    let ca_end = material.chain_not_after();
+    Ok((ca_end <= leaf.not_after).then_some(ca_end))
+}
+
 /// Desired CSR content for a spec.
 pub fn csr_params(cert: &Certificate) -> CsrParams {
     let s = &cert.spec;
@@ -145,12 +215,10 @@ fn completing_key(
     ns: &str,
     view: &SecretView,
 ) -> Option<PrivateKey> {
-    let name = cr.name_any();
-    let uid = cr.uid().unwrap_or_default();
-    if let Some(k) = ctx.keys.get(ns, &name, &uid) {
+    let csr = anchorage_pki::parse_csr(&cr.spec.request.0).ok()?;
+    if let Some(k) = ctx.keys.get(ns, &cr.name_any(), &csr.public_key_der) {
         return Some(k);
     }
-    let csr = anchorage_pki::parse_csr(&cr.spec.request.0).ok()?;
     let key = view.valid_key()?;
     (key.public_key_der().ok()? == csr.public_key_der).then(|| key.clone())
 }
@@ -168,7 +236,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
         .with_label_values(&["certificates"])
         .inc();
     if !ctx.may_write() {
-        return Ok(Action::await_change());
+        return Ok(ctx.idle_action());
     }
     let ns = cert
         .namespace()
@@ -176,27 +244,12 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
     let name = cert.name_any();
     let now = ctx.clock.now();
 
-    // Gather.
-    let secret = match ctx
-        .stores
-        .secrets
-        .get(&ObjectRef::new(&cert.spec.secret_name).within(&ns))
-    {
-        Some(s) => Some((*s).clone()),
-        None => crate::issuers::get_secret(&ctx, &ns, &cert.spec.secret_name).await?,
-    };
-    let view = SecretView::of(secret.as_ref());
-    let owned_by = view
-        .annotations
-        .get(c::ANNOTATION_CERTIFICATE_NAME)
-        .filter(|owner| *owner != &name)
-        .filter(|owner| {
-            ctx.stores
-                .certificates
-                .get(&ObjectRef::new(owner).within(&ns))
-                .is_some_and(|other| other.spec.secret_name == cert.spec.secret_name)
-        })
-        .cloned();
+    // Gather. Validation first: an invalid spec (e.g. an empty secretName from CRDs installed
+    // elsewhere) must become a condition, not a failing API call.
+    let invalid: Vec<String> = anchorage_api::validate_certificate_spec(&cert.spec)
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect();
     let requests = requests_of(&ctx, &cert, &ns);
     let revision = cert.status.as_ref().and_then(|s| s.revision).unwrap_or(0);
     // Keys of completed revisions are no longer needed (kept until the status shows the
@@ -215,15 +268,28 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
         .iter()
         .find(|cr| request_revision(cr) == Some(revision + 1))
         .cloned();
+    let secret = if invalid.is_empty() {
+        load_secret(&ctx, &cert, &ns, current_request.as_deref()).await?
+    } else {
+        None
+    };
+    let view = SecretView::of(secret.as_ref());
+    let owned_by = view
+        .annotations
+        .get(c::ANNOTATION_CERTIFICATE_NAME)
+        .filter(|owner| *owner != &name)
+        .filter(|owner| {
+            ctx.stores
+                .certificates
+                .get(&ObjectRef::new(owner).within(&ns))
+                .is_some_and(|other| other.spec.secret_name == cert.spec.secret_name)
+        })
+        .cloned();
     let in_flight = next.as_ref().map(|cr| InFlight {
         request: cr,
         key_known: completing_key(&ctx, cr, &ns, &view).is_some(),
         matches_spec: request_matches_spec(&cert, cr),
     });
-    let invalid: Vec<String> = anchorage_api::validate_certificate_spec(&cert.spec)
-        .into_iter()
-        .map(|e| e.to_string())
-        .collect();
     let input = plan::Input {
         cert: &cert,
         invalid,
@@ -244,7 +310,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
     let oref = cert.object_ref(&());
     match decision {
         Plan::Blocked { reason, message } => {
-            let st = status_with(&cert, now, |conds| {
+            let st = status_with(&cert, |conds| {
                 conditions::set(
                     conds,
                     c::CONDITION_READY,
@@ -278,6 +344,37 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
             trigger,
             delete_first,
         } => {
+            if trigger.reason == c::reason::RENEWING
+                && let Some(leaf) = view.valid_leaf()
+                && let Some(ca_not_after) = renewal_cannot_extend(&ctx, &cert, &ns, leaf).await?
+            {
+                // The leaf already ends when its CA does: a new one from the same CA would end
+                // at the same instant, so renewing would only churn keys (and, near the end,
+                // loop). Keep it, say why, and look again later (the CA may be rotated).
+                let msg = format!(
+                    "Certificate is up to date and has not expired; renewal is deferred because it already lasts until its issuing CA expires at {ca_not_after}: rotate the CA"
+                );
+                let st = status_with(&cert, |conds| {
+                    conditions::set(
+                        conds,
+                        c::CONDITION_READY,
+                        TRUE,
+                        c::reason::READY,
+                        &msg,
+                        now,
+                        cert.metadata.generation,
+                    )
+                });
+                if write_status(&ctx, &cert, &ns, st).await? {
+                    ctx.event(&oref, true, c::event::CLIPPED_TO_ISSUER_EXPIRY, &msg)
+                        .await;
+                }
+                let later = now
+                    .checked_add(jiff::SignedDuration::from_hours(1))
+                    .unwrap_or(leaf.not_after)
+                    .min(leaf.not_after);
+                return Ok(Action::requeue(to_std(later.duration_since(now))));
+            }
             if let Some(stale) = delete_first {
                 delete_request(&ctx, &ns, &stale).await?;
             }
@@ -289,7 +386,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
             let req = next.as_ref().map(|r| r.name_any()).unwrap_or_default();
             let issuing_msg =
                 format!("Waiting for CertificateRequest \"{req}\" to complete: {message}");
-            let st = status_with(&cert, now, |conds| {
+            let st = status_with(&cert, |conds| {
                 let conds = conditions::set(
                     conds,
                     c::CONDITION_ISSUING,
@@ -341,7 +438,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
             let msg = format!(
                 "The certificate request has failed to complete and will be retried: {message}"
             );
-            let mut st = status_with(&cert, now, |conds| {
+            let mut st = status_with(&cert, |conds| {
                 let conds = conditions::set(
                     conds,
                     c::CONDITION_ISSUING,
@@ -374,7 +471,7 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
         }
         Plan::BackOff { until } => Ok(Action::requeue(to_std(until.duration_since(now)))),
         Plan::CannotRegenerateKey { trigger, fields } => {
-            let st = status_with(&cert, now, |conds| {
+            let st = status_with(&cert, |conds| {
                 conditions::set(
                     conds,
                     c::CONDITION_ISSUING,
@@ -423,7 +520,6 @@ fn wake_at_renewal(
 
 fn status_with(
     cert: &Certificate,
-    _now: Timestamp,
     f: impl FnOnce(&[Condition]) -> Vec<Condition>,
 ) -> CertificateStatus {
     let mut st = cert.status.clone().unwrap_or_default();
@@ -474,10 +570,16 @@ async fn write_status(
     }
     let api: Api<Certificate> = Api::namespaced(ctx.client.clone(), ns);
     ctx.count_write("certificates", "patch_status");
+    // With the resourceVersion, a concurrent edit (e.g. `cmctl renew` setting Issuing=True)
+    // makes this write fail with a conflict and the reconcile re-run, instead of being lost.
+    let patch = json!({
+        "metadata": { "resourceVersion": cert.resource_version() },
+        "status": body,
+    });
     api.patch_status(
         &cert.name_any(),
         &PatchParams::default(),
-        &Patch::Merge(&json!({ "status": body })),
+        &Patch::Merge(&patch),
     )
     .await
     .map_err(|e| {
@@ -527,10 +629,12 @@ async fn create_request(
                     return Ok(());
                 }
             };
-            let key = PrivateKey::generate(alg).map_err(|source| Error::Pki {
-                context: "generating a private key".into(),
-                source,
-            })?;
+            let key = crate::error::blocking(move || PrivateKey::generate(alg))
+                .await?
+                .map_err(|source| Error::Pki {
+                    context: "generating a private key".into(),
+                    source,
+                })?;
             (key, false)
         }
     };
@@ -571,14 +675,19 @@ async fn create_request(
         status: None,
     };
     let api: Api<CertificateRequest> = Api::namespaced(ctx.client.clone(), ns);
-    ctx.count_write("certificaterequests", "create");
-    let created = api
-        .create(&PostParams::default(), &cr)
-        .await
-        .map_err(|e| Error::kube(format!("create CertificateRequest {ns}/{name}"), e))?;
+    // The key is known before the request exists, so the signer never sees it without one.
     if !reused {
-        ctx.keys
-            .insert(ns, &name, &created.uid().unwrap_or_default(), key);
+        ctx.keys.insert(ns, &name, key);
+    }
+    ctx.count_write("certificaterequests", "create");
+    if let Err(e) = api.create(&PostParams::default(), &cr).await {
+        if !reused {
+            ctx.keys.remove(ns, &name);
+        }
+        return Err(Error::kube(
+            format!("create CertificateRequest {ns}/{name}"),
+            e,
+        ));
     }
     tracing::info!(namespace = %ns, certificate = %cert.name_any(), request = %name, reason = trigger.reason, "issuing");
     ctx.event(&oref, false, c::event::ISSUING, &trigger.message)
@@ -632,7 +741,9 @@ async fn complete(
     {
         Some(l) => l,
         None => {
-            tracing::warn!(namespace = %ns, request = %cr.name_any(), "issued request holds no parseable certificate");
+            tracing::warn!(namespace = %ns, request = %cr.name_any(), "issued request holds no parseable certificate; requesting again");
+            // Delete it: the next reconcile creates a fresh request (no loop on garbage).
+            delete_request(ctx, ns, &cr.name_any()).await?;
             return Ok(());
         }
     };
@@ -652,7 +763,7 @@ async fn complete(
         tls_key,
         ca_crt,
     };
-    let desired = secret::desired(cert, existing, &payload, &leaf, None);
+    let desired = secret::desired(cert, existing, &payload, &leaf);
     // After a failover the previous leader may have written this very Secret already.
     if existing.is_none_or(|e| secret::differs(e, &desired)) {
         write_secret(ctx, ns, existing, desired).await?;
@@ -660,7 +771,7 @@ async fn complete(
 
     let revision = request_revision(cr).unwrap_or(1);
     let at = triggers::renewal_time(&cert.spec, &leaf, ctx.config.backdate);
-    let mut st = status_with(cert, now, |conds| {
+    let mut st = status_with(cert, |conds| {
         let conds = conditions::remove(conds, c::CONDITION_ISSUING);
         conditions::set(
             &conds,
@@ -757,13 +868,13 @@ async fn up_to_date(
         tls_key,
         ca_crt,
     };
-    let desired = secret::desired(cert, Some(existing), &payload, leaf, None);
+    let desired = secret::desired(cert, Some(existing), &payload, leaf);
     if secret::differs(existing, &desired) {
         write_secret(ctx, ns, Some(existing), desired).await?;
     }
     let at = triggers::renewal_time(&cert.spec, leaf, ctx.config.backdate);
     let st = {
-        let mut st = status_with(cert, now, |conds| {
+        let mut st = status_with(cert, |conds| {
             let conds = conditions::remove(conds, c::CONDITION_ISSUING);
             conditions::set(
                 &conds,

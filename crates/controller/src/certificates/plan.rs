@@ -140,16 +140,22 @@ pub fn manual_trigger(cert: &Certificate) -> Option<Trigger> {
     })
 }
 
-/// Whether the last failure is already recorded for this request (failure time is not older
-/// than the request).
+/// Whether the request's failure is already recorded on the Certificate: its lastFailureTime is
+/// not older than the request's failureTime. Both are written by this controller's clock (the
+/// request's creationTimestamp is the API server's and may be skewed), falling back to the
+/// creation time for requests failed by someone else.
 fn failure_recorded(cert: &Certificate, cr: &CertificateRequest) -> bool {
     let lft = cert
         .status
         .as_ref()
         .and_then(|s| s.last_failure_time.as_ref());
-    let created = cr.metadata.creation_timestamp.as_ref();
-    match (lft, created) {
-        (Some(l), Some(cr_t)) => l.0 >= cr_t.0,
+    let failed = cr
+        .status
+        .as_ref()
+        .and_then(|s| s.failure_time.as_ref())
+        .or(cr.metadata.creation_timestamp.as_ref());
+    match (lft, failed) {
+        (Some(l), Some(f)) => l.0 >= f.0,
         _ => false,
     }
 }

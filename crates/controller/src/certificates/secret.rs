@@ -8,14 +8,14 @@ use anchorage_api::constants as c;
 use anchorage_pki::{CertInfo, KeyEncoding};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 
 /// `kubernetes.io/tls`.
 pub const TLS_SECRET_TYPE: &str = "kubernetes.io/tls";
 
-/// The three data entries.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The three data entries. Its `Debug` output never shows key bytes.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Payload {
     /// tls.crt: leaf + intermediates, PEM.
     pub tls_crt: Vec<u8>,
@@ -23,6 +23,16 @@ pub struct Payload {
     pub tls_key: Vec<u8>,
     /// ca.crt: top of the chain, PEM; omitted when empty.
     pub ca_crt: Vec<u8>,
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payload")
+            .field("tls_crt_bytes", &self.tls_crt.len())
+            .field("tls_key", &"<redacted>")
+            .field("ca_crt_bytes", &self.ca_crt.len())
+            .finish()
+    }
 }
 
 /// The encoding of a PEM private key, from its first BEGIN line.
@@ -81,7 +91,6 @@ pub fn desired(
     existing: Option<&Secret>,
     payload: &Payload,
     leaf: &CertInfo,
-    owner: Option<OwnerReference>,
 ) -> Secret {
     let mut secret = existing.cloned().unwrap_or_else(|| Secret {
         metadata: ObjectMeta {
@@ -105,15 +114,6 @@ pub fn desired(
     labels.insert(c::LABEL_FAO.to_string(), "true".to_string());
     secret.metadata.annotations = Some(annotations);
     secret.metadata.labels = Some(labels);
-    if let Some(owner) = owner {
-        let refs = secret
-            .metadata
-            .owner_references
-            .get_or_insert_with(Vec::new);
-        if !refs.iter().any(|r| r.uid == owner.uid) {
-            refs.push(owner);
-        }
-    }
     let data = secret.data.get_or_insert_with(BTreeMap::new);
     data.insert("tls.crt".into(), ByteString(payload.tls_crt.clone()));
     data.insert("tls.key".into(), ByteString(payload.tls_key.clone()));

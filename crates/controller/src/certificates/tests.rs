@@ -87,7 +87,6 @@ fn issued_secret(c: &Certificate, ca: &CaMaterial, now: Timestamp) -> Secret {
             ca_crt: issued.ca_pem,
         },
         &leaf,
-        None,
     )
 }
 
@@ -563,7 +562,6 @@ fn secret_writer_keeps_foreign_metadata_and_restores_managed() {
             ca_crt: view.ca_crt.clone(),
         },
         &leaf,
-        None,
     );
     assert!(secret::differs(&s, &want));
     assert_eq!(

@@ -30,8 +30,8 @@ impl Trigger {
     }
 }
 
-/// A parsed view of the target Secret.
-#[derive(Debug, Default)]
+/// A parsed view of the target Secret. Its `Debug` output never shows key bytes.
+#[derive(Default)]
 pub struct SecretView {
     /// Whether the Secret exists.
     pub exists: bool,
@@ -47,6 +47,32 @@ pub struct SecretView {
     pub leaf: Option<Result<CertInfo, String>>,
     /// The Secret's annotations.
     pub annotations: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for SecretView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretView")
+            .field("exists", &self.exists)
+            .field("tls_crt_bytes", &self.tls_crt.len())
+            .field(
+                "tls_key",
+                &if self.tls_key.is_empty() {
+                    "<none>"
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("ca_crt_bytes", &self.ca_crt.len())
+            .field("key_valid", &self.key.as_ref().map(|k| k.is_ok()))
+            .field(
+                "leaf",
+                &self
+                    .leaf
+                    .as_ref()
+                    .map(|l| l.as_ref().map(|c| c.subject.clone())),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl SecretView {
