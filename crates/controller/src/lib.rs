@@ -171,7 +171,12 @@ fn error_policy<K: kube::Resource<DynamicType = ()>>(
         ctx.metrics.sync_errors.with_label_values(&[name]).inc();
         let n = ctx.failures.record(&failure_key(obj.as_ref()));
         let wait = err.retry_after(n);
-        tracing::warn!(controller = name, error = %err, attempt = n, retry_in = ?wait, "reconcile failed; will retry");
+        if err.is_conflict() {
+            // Optimistic concurrency doing its job (a stale cache read); retried at once.
+            tracing::debug!(controller = name, error = %err, "write conflict; retrying");
+        } else {
+            tracing::warn!(controller = name, error = %err, attempt = n, retry_in = ?wait, "reconcile failed; will retry");
+        }
         Action::requeue(wait)
     }
 }
