@@ -103,7 +103,11 @@ fn init_tracing(args: &Args) -> anyhow::Result<()> {
 /// Runs the controller until SIGTERM/SIGINT.
 pub fn run(args: Args) -> anyhow::Result<()> {
     init_tracing(&args)?;
+    // Few threads keep memory flat (each thread gets its own allocator arena): key generation
+    // and signing run on at most 4 blocking threads.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
         .enable_all()
         .build()
         .context("could not start the async runtime")?;

@@ -218,8 +218,8 @@ pub struct Context {
     pub ca_cache: CaCache,
     /// Caches.
     pub stores: Stores,
-    /// Event recorder.
-    pub recorder: Recorder,
+    /// Who reports our Events (controller name and replica).
+    pub reporter: Reporter,
     /// Consecutive failures per object (retry backoff).
     pub failures: Failures,
     /// Health flags; writes wait until every cache has synced.
@@ -234,36 +234,16 @@ impl std::fmt::Debug for Context {
     }
 }
 
-/// The Event `action`: the reason plus a short digest of the message.
-///
-/// kube-runtime's recorder folds events with the same reason and action into one series and
-/// keeps the first message; distinct messages (for example a new issuance trigger) must stay
-/// visible, so the action differs whenever the message does. Identical events still fold.
-pub fn event_action(reason: &str, note: &str) -> String {
-    // FNV-1a, 32 bits: a digest to tell messages apart, not a security measure.
-    let mut h: u32 = 0x811c_9dc5;
-    for b in note.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    let mut reason = reason.to_string();
-    reason.truncate(110);
-    format!("{reason}-{h:08x}")
-}
-
 /// The reporting controller name on Events.
 pub const REPORTER: &str = "anchorage";
 
 impl Context {
-    /// Builds the event recorder for this replica (`instance` is usually the pod name).
-    pub fn recorder(client: &Client, instance: Option<String>) -> Recorder {
-        Recorder::new(
-            client.clone(),
-            Reporter {
-                controller: REPORTER.into(),
-                instance,
-            },
-        )
+    /// The Event reporter for this replica (`instance` is usually the pod name).
+    pub fn reporter(instance: Option<String>) -> Reporter {
+        Reporter {
+            controller: REPORTER.into(),
+            instance,
+        }
     }
 
     /// Whether writes are allowed now (this replica holds the lease and caches are synced).
@@ -316,12 +296,15 @@ impl Context {
                 EventType::Normal
             },
             reason: reason.to_string(),
-            action: event_action(reason, &note),
+            action: reason.to_string(),
             note: Some(note),
             secondary: None,
         };
         self.count_write("events", "create");
-        if let Err(err) = self.recorder.publish(&ev, regarding).await {
+        // A recorder per Event: kube-runtime's recorder caches every Event for minutes and folds
+        // repeats into the first message; ours are emitted only on change, so neither helps.
+        let recorder = Recorder::new(self.client.clone(), self.reporter.clone());
+        if let Err(err) = recorder.publish(&ev, regarding).await {
             tracing::warn!(%err, reason, "could not publish event");
         }
     }

@@ -301,7 +301,7 @@ pub async fn run(
         tracing::error!(%err, "could not register certificate metrics");
     }
     let ctx = Arc::new(Context {
-        recorder: Context::recorder(&client, instance),
+        reporter: Context::reporter(instance),
         client: client.clone(),
         clock,
         config,
