@@ -274,6 +274,10 @@ fn main() {
     );
     println!("writes in 10 s of steady state: {w_steady}");
     println!(
+        "reconcile errors (mostly optimistic-concurrency conflicts, retried at once): {}",
+        ctl.metric_sum("certmanager_controller_sync_error_count", "")
+    );
+    println!(
         "signing latency p50 <= {} s, p99 <= {} s (histogram bucket bounds)",
         ctl.quantile("anchorage_signing_duration_seconds", 0.5),
         ctl.quantile("anchorage_signing_duration_seconds", 0.99)
