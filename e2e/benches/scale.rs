@@ -295,7 +295,14 @@ fn main() {
         hwm.max(peak) as f64 / idle_rss.max(1) as f64
     );
     drop(ctl);
+    // Wait until the namespace is gone so the memory baseline below is not inflated by it.
     let _ = cluster.kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+    let _ = wait_for(Duration::from_secs(300), || {
+        Ok(cluster
+            .kubectl(&["get", "namespace", &ns, "--ignore-not-found", "-o", "name"])?
+            .trim()
+            .is_empty())
+    });
 
     // --- Run A: unrelated Secrets must not grow memory. ---
     if secrets > 0 {
