@@ -318,17 +318,10 @@ async fn sign(ctx: &Context, cr: &CertificateRequest, ns: &str) -> Result<Outcom
                     Outcome::Pending(msg)
                 });
             }
-            let started = Instant::now();
-            let issued =
-                crate::error::blocking(move || anchorage_pki::sign_csr(&csr, &material, &params))
-                    .await?;
-            ctx.metrics
-                .signing_seconds
-                .observe(started.elapsed().as_secs_f64());
-            Ok(match issued {
-                Ok(i) => Outcome::Issued(i),
-                Err(e) => Outcome::Failed(format!("signing failed: {e}")),
+            timed_sign(ctx, "signing", move || {
+                anchorage_pki::sign_csr(&csr, &material, &params)
             })
+            .await
         }
         Resolved::SelfSigned { spec } => {
             params.crl_distribution_points = spec
@@ -351,19 +344,28 @@ async fn sign(ctx: &Context, cr: &CertificateRequest, ns: &str) -> Result<Outcom
                     c::ANNOTATION_PRIVATE_KEY_SECRET_NAME
                 )));
             };
-            let started = Instant::now();
-            let issued =
-                crate::error::blocking(move || anchorage_pki::self_sign_csr(&csr, &key, &params))
-                    .await?;
-            ctx.metrics
-                .signing_seconds
-                .observe(started.elapsed().as_secs_f64());
-            Ok(match issued {
-                Ok(i) => Outcome::Issued(i),
-                Err(e) => Outcome::Failed(format!("self-signing failed: {e}")),
+            timed_sign(ctx, "self-signing", move || {
+                anchorage_pki::self_sign_csr(&csr, &key, &params)
             })
+            .await
         }
     }
+}
+
+/// Runs a signing closure off the async threads, records its latency, and maps its result.
+async fn timed_sign<F>(ctx: &Context, what: &str, f: F) -> Result<Outcome>
+where
+    F: FnOnce() -> std::result::Result<Issued, anchorage_pki::PkiError> + Send + 'static,
+{
+    let started = Instant::now();
+    let issued = crate::error::blocking(f).await?;
+    ctx.metrics
+        .signing_seconds
+        .observe(started.elapsed().as_secs_f64());
+    Ok(match issued {
+        Ok(i) => Outcome::Issued(i),
+        Err(e) => Outcome::Failed(format!("{what} failed: {e}")),
+    })
 }
 
 async fn self_signed_key_from_secret(

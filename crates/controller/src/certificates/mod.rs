@@ -540,6 +540,37 @@ fn same_status(a: &CertificateStatus, b: &CertificateStatus) -> bool {
         && a.failed_issuance_attempts == b.failed_issuance_attempts
 }
 
+/// The status of a Certificate whose Secret holds `leaf`, valid and up to date: Ready=True,
+/// Issuing removed, notBefore/notAfter/renewalTime from the leaf (revision and failure fields
+/// as they were).
+fn ready_status(
+    ctx: &Context,
+    cert: &Certificate,
+    leaf: &anchorage_pki::CertInfo,
+    now: Timestamp,
+) -> CertificateStatus {
+    let mut st = status_with(cert, |conds| {
+        let conds = conditions::remove(conds, c::CONDITION_ISSUING);
+        conditions::set(
+            &conds,
+            c::CONDITION_READY,
+            TRUE,
+            c::reason::READY,
+            "Certificate is up to date and has not expired",
+            now,
+            cert.metadata.generation,
+        )
+    });
+    st.not_before = Some(Time(leaf.not_before));
+    st.not_after = Some(Time(leaf.not_after));
+    st.renewal_time = Some(Time(triggers::renewal_time(
+        &cert.spec,
+        leaf,
+        ctx.config.backdate,
+    )));
+    st
+}
+
 /// Merge-patches the status when it changed. Returns whether a write happened.
 async fn write_status(
     ctx: &Context,
@@ -769,24 +800,8 @@ async fn complete(
         write_secret(ctx, ns, existing, desired).await?;
     }
 
-    let revision = request_revision(cr).unwrap_or(1);
-    let at = triggers::renewal_time(&cert.spec, &leaf, ctx.config.backdate);
-    let mut st = status_with(cert, |conds| {
-        let conds = conditions::remove(conds, c::CONDITION_ISSUING);
-        conditions::set(
-            &conds,
-            c::CONDITION_READY,
-            TRUE,
-            c::reason::READY,
-            "Certificate is up to date and has not expired",
-            now,
-            cert.metadata.generation,
-        )
-    });
-    st.not_before = Some(Time(leaf.not_before));
-    st.not_after = Some(Time(leaf.not_after));
-    st.renewal_time = Some(Time(at));
-    st.revision = Some(revision);
+    let mut st = ready_status(ctx, cert, &leaf, now);
+    st.revision = Some(request_revision(cr).unwrap_or(1));
     st.last_failure_time = None;
     st.failed_issuance_attempts = None;
     write_status(ctx, cert, ns, st).await?;
@@ -872,28 +887,10 @@ async fn up_to_date(
     if secret::differs(existing, &desired) {
         write_secret(ctx, ns, Some(existing), desired).await?;
     }
-    let at = triggers::renewal_time(&cert.spec, leaf, ctx.config.backdate);
-    let st = {
-        let mut st = status_with(cert, |conds| {
-            let conds = conditions::remove(conds, c::CONDITION_ISSUING);
-            conditions::set(
-                &conds,
-                c::CONDITION_READY,
-                TRUE,
-                c::reason::READY,
-                "Certificate is up to date and has not expired",
-                now,
-                cert.metadata.generation,
-            )
-        });
-        st.not_before = Some(Time(leaf.not_before));
-        st.not_after = Some(Time(leaf.not_after));
-        st.renewal_time = Some(Time(at));
-        if st.revision.is_none() {
-            st.revision = Some(1);
-        }
-        st
-    };
+    let mut st = ready_status(ctx, cert, leaf, now);
+    if st.revision.is_none() {
+        st.revision = Some(1);
+    }
     write_status(ctx, cert, ns, st).await?;
     Ok(())
 }
