@@ -138,6 +138,8 @@ struct StoreCollector {
     cluster_issuer_ready: GaugeVec,
     clock_time: Gauge,
     descs: Vec<Desc>,
+    /// Serialises scrapes: the vectors are reset and refilled on each one.
+    scrape: std::sync::Mutex<()>,
 }
 
 impl StoreCollector {
@@ -218,7 +220,22 @@ impl StoreCollector {
             cluster_issuer_ready,
             clock_time,
             descs,
+            scrape: std::sync::Mutex::new(()),
         })
+    }
+}
+
+impl StoreCollector {
+    fn vectors(&self) -> [&GaugeVec; 7] {
+        [
+            &self.ready,
+            &self.expiration,
+            &self.not_after,
+            &self.not_before,
+            &self.renewal,
+            &self.issuer_ready,
+            &self.cluster_issuer_ready,
+        ]
     }
 }
 
@@ -244,15 +261,8 @@ impl Collector for StoreCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        for v in [
-            &self.ready,
-            &self.expiration,
-            &self.not_after,
-            &self.not_before,
-            &self.renewal,
-            &self.issuer_ready,
-            &self.cluster_issuer_ready,
-        ] {
+        let _one_scrape_at_a_time = self.scrape.lock();
+        for v in self.vectors() {
             v.reset();
         }
         self.clock_time
@@ -312,15 +322,7 @@ impl Collector for StoreCollector {
             }
         }
         let mut out = Vec::new();
-        for v in [
-            &self.ready,
-            &self.expiration,
-            &self.not_after,
-            &self.not_before,
-            &self.renewal,
-            &self.issuer_ready,
-            &self.cluster_issuer_ready,
-        ] {
+        for v in self.vectors() {
             out.extend(v.collect());
         }
         out.extend(self.clock_time.collect());
