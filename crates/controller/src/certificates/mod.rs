@@ -139,6 +139,35 @@ async fn renewal_cannot_extend(
     Ok((ca_end <= leaf.not_after).then_some(ca_end))
 }
 
+/// Whether a request has reached a final Ready reason (Issued, Failed or Denied).
+fn request_finished(cr: &CertificateRequest) -> bool {
+    cr.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .and_then(|cs| conditions::find(cs, c::CONDITION_READY))
+        .and_then(|r| r.reason.as_deref())
+        .is_some_and(|r| [c::reason::ISSUED, c::reason::FAILED, c::reason::DENIED].contains(&r))
+}
+
+/// Re-reads an unfinished in-flight request from the API server. This reconcile may have been
+/// woken by the request's own status change through a different watch than the cache it was
+/// read from; deciding on the stale copy would wait for a requeue instead of completing now.
+async fn fresh_request(
+    ctx: &Context,
+    ns: &str,
+    cached: Arc<CertificateRequest>,
+) -> Result<Option<Arc<CertificateRequest>>> {
+    let api: Api<CertificateRequest> = Api::namespaced(ctx.client.clone(), ns);
+    let name = cached.name_any();
+    match api.get_opt(&name).await {
+        Ok(fresh) => Ok(fresh.map(Arc::new)),
+        Err(e) => Err(Error::kube(
+            format!("get CertificateRequest {ns}/{name}"),
+            e,
+        )),
+    }
+}
+
 /// Desired CSR content for a spec.
 pub fn csr_params(cert: &Certificate) -> CsrParams {
     let s = &cert.spec;
@@ -268,6 +297,10 @@ pub async fn reconcile(cert: Arc<Certificate>, ctx: Arc<Context>) -> Result<Acti
         .iter()
         .find(|cr| request_revision(cr) == Some(revision + 1))
         .cloned();
+    let next = match next {
+        Some(cr) if !request_finished(&cr) => fresh_request(&ctx, &ns, cr).await?,
+        other => other,
+    };
     let secret = if invalid.is_empty() {
         load_secret(&ctx, &cert, &ns, current_request.as_deref()).await?
     } else {
