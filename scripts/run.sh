@@ -19,7 +19,7 @@ log "building anchorage"
 (cd "$repo" && cargo build --quiet --bin anchorage)
 anchorage="$repo/target/debug/anchorage"
 
-log "starting the local control plane (first run builds Kubernetes v1.36.3 from Go modules: ~10-20 min)"
+log "starting the local control plane (the first time, this builds Kubernetes v1.36.3 from Go modules: about 8 min on 2 cores)"
 "$repo/e2e/local-cluster" up
 eval "$("$repo/e2e/local-cluster" env)"
 

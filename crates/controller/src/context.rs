@@ -234,6 +234,25 @@ impl std::fmt::Debug for Context {
     }
 }
 
+/// Field manager recorded in managedFields for every write.
+pub const FIELD_MANAGER: &str = "anchorage";
+
+/// Parameters for create/replace calls, naming our field manager.
+pub fn post_params() -> kube::api::PostParams {
+    kube::api::PostParams {
+        field_manager: Some(FIELD_MANAGER.to_string()),
+        ..Default::default()
+    }
+}
+
+/// Parameters for (merge) patch calls, naming our field manager.
+pub fn patch_params() -> kube::api::PatchParams {
+    kube::api::PatchParams {
+        field_manager: Some(FIELD_MANAGER.to_string()),
+        ..Default::default()
+    }
+}
+
 /// The reporting controller name on Events.
 pub const REPORTER: &str = "anchorage";
 

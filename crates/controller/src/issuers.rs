@@ -14,7 +14,7 @@ use anchorage_pki::CaMaterial;
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, Patch};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
@@ -25,9 +25,6 @@ use tokio::sync::mpsc;
 use crate::conditions;
 use crate::context::Context;
 use crate::error::{Error, Result};
-
-/// Field manager used for all writes.
-pub const FIELD_MANAGER: &str = "anchorage";
 
 /// The outcome of checking an issuer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,9 +435,13 @@ where
     let name = obj.meta().name.clone().unwrap_or_default();
     let patch = json!({ "status": { "conditions": new } });
     ctx.count_write(K::plural(&()).as_ref(), "patch_status");
-    api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .map_err(|e| Error::kube(format!("update status of {}", name), e))?;
+    api.patch_status(
+        &name,
+        &crate::context::patch_params(),
+        &Patch::Merge(&patch),
+    )
+    .await
+    .map_err(|e| Error::kube(format!("update status of {}", name), e))?;
     let was_ready = conditions::is_true(&old, c::CONDITION_READY);
     let changed = conditions::find(&old, c::CONDITION_READY)
         .map(|o| o.reason.as_deref() != Some(verdict.reason.as_str()) || was_ready != verdict.ready)

@@ -14,7 +14,7 @@ use anchorage_pki::{CaMaterial, Issued, ParsedCsr, SignParams};
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::ByteString;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, Patch};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
@@ -581,7 +581,7 @@ async fn patch_status(
         "status": status,
     });
     ctx.count_write("certificaterequests", "patch_status");
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&body))
+    api.patch_status(name, &crate::context::patch_params(), &Patch::Merge(&body))
         .await
         .map_err(|e| Error::kube(format!("update status of CertificateRequest {name}"), e))?;
     Ok(())

@@ -27,7 +27,7 @@ use jiff::Timestamp;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{ObjectReference, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, Patch};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
@@ -642,7 +642,7 @@ async fn write_status(
     });
     api.patch_status(
         &cert.name_any(),
-        &PatchParams::default(),
+        &crate::context::patch_params(),
         &Patch::Merge(&patch),
     )
     .await
@@ -744,7 +744,7 @@ async fn create_request(
         ctx.keys.insert(ns, &name, key);
     }
     ctx.count_write("certificaterequests", "create");
-    if let Err(e) = api.create(&PostParams::default(), &cr).await {
+    if let Err(e) = api.create(&crate::context::post_params(), &cr).await {
         if !reused {
             ctx.keys.remove(ns, &name);
         }
@@ -864,13 +864,13 @@ async fn write_secret(
     match existing {
         Some(_) => {
             ctx.count_write("secrets", "replace");
-            api.replace(&name, &PostParams::default(), &desired)
+            api.replace(&name, &crate::context::post_params(), &desired)
                 .await
                 .map_err(|e| Error::kube(format!("update Secret {ns}/{name}"), e))?;
         }
         None => {
             ctx.count_write("secrets", "create");
-            api.create(&PostParams::default(), &desired)
+            api.create(&crate::context::post_params(), &desired)
                 .await
                 .map_err(|e| Error::kube(format!("create Secret {ns}/{name}"), e))?;
         }
