@@ -208,7 +208,9 @@ fn key_algorithm(args: &CreateArgs) -> anyhow::Result<KeyAlgorithm> {
 }
 
 /// Sorts SANs like step: IP addresses, e-mail addresses (`@`), URIs (`scheme:`), else DNS.
-fn split_sans(sans: &[String], p: &mut CsrParams) {
+/// A DNS name must be an RFC 1123 host name (optionally `*.`-prefixed); something that looks
+/// like an IP address but does not parse (`10.0.0.256`) is refused rather than written as DNS.
+fn split_sans(sans: &[String], p: &mut CsrParams, check_dns: bool) -> anyhow::Result<()> {
     for s in sans {
         if let Ok(ip) = s.parse::<IpAddr>() {
             p.ip_addresses.push(ip);
@@ -217,9 +219,33 @@ fn split_sans(sans: &[String], p: &mut CsrParams) {
         } else if s.contains('@') {
             p.email_addresses.push(s.clone());
         } else {
+            if check_dns {
+                check_dns_name(s)?;
+            }
             p.dns_names.push(s.clone());
         }
     }
+    Ok(())
+}
+
+/// RFC 1123 host name check for `--san` (a leading `*.` wildcard label is allowed).
+fn check_dns_name(name: &str) -> anyhow::Result<()> {
+    let host = name.strip_prefix("*.").unwrap_or(name);
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if name.len() > 253 || !labels.iter().all(|l| label_ok(l)) {
+        bail!("--san {name:?}: not a valid DNS name, IP address, e-mail address or URI");
+    }
+    if labels.iter().all(|l| l.chars().all(|c| c.is_ascii_digit())) {
+        bail!("--san {name:?}: not a valid IP address (and all-numeric names are not DNS names)");
+    }
+    Ok(())
 }
 
 /// Runs `certificate create`.
@@ -282,7 +308,9 @@ pub fn run(args: &CreateArgs, now: Timestamp) -> anyhow::Result<()> {
     } else {
         args.san.clone()
     };
-    split_sans(&sans, &mut params);
+    // Explicit --san values are checked; the subject used as the default SAN is taken as is
+    // (step's behaviour; a 64-byte subject is a valid CN even if not a valid DNS label).
+    split_sans(&sans, &mut params, !args.san.is_empty())?;
     let usages = match profile {
         Profile::RootCa | Profile::IntermediateCa => vec![KeyUsage::CertSign, KeyUsage::CrlSign],
         Profile::Leaf | Profile::SelfSigned => {
@@ -397,10 +425,37 @@ mod tests {
                 "spiffe://td/ns/x".into(),
             ],
             &mut p,
-        );
+            true,
+        )
+        .unwrap();
         assert_eq!(p.dns_names, vec!["a.example"]);
         assert_eq!(p.ip_addresses.len(), 2);
         assert_eq!(p.email_addresses, vec!["me@example.test"]);
         assert_eq!(p.uris, vec!["spiffe://td/ns/x"]);
+    }
+
+    #[test]
+    fn bad_sans_are_refused() {
+        for bad in [
+            "10.0.0.256",
+            "1.2.3.4.5",
+            "bad name!",
+            "-a.example",
+            "a..example",
+        ] {
+            let mut p = CsrParams::default();
+            assert!(split_sans(&[bad.into()], &mut p, true).is_err(), "{bad}");
+        }
+        let mut p = CsrParams::default();
+        split_sans(
+            &[
+                "*.svc.example.test".into(),
+                "webhook.linkerd.cluster.local".into(),
+            ],
+            &mut p,
+            true,
+        )
+        .unwrap();
+        assert_eq!(p.dns_names.len(), 2);
     }
 }
