@@ -8,21 +8,6 @@ use std::time::Duration;
 use anchorage_e2e::{Cluster, wait_for};
 use common::*;
 
-fn events(cluster: &Cluster, ns: &str, name: &str) -> String {
-    cluster
-        .kubectl(&[
-            "get",
-            "events",
-            "-n",
-            ns,
-            "--field-selector",
-            &format!("involvedObject.name={name}"),
-            "-o",
-            "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}",
-        ])
-        .unwrap_or_default()
-}
-
 #[test]
 fn renewal_for_real_rotates_key_and_prunes_requests() {
     let cluster = Cluster::shared().unwrap();

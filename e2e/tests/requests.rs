@@ -24,21 +24,6 @@ use jiff::{SignedDuration, Timestamp};
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// `reason: message` lines of the events about `name`, with their type.
-fn events(cluster: &Cluster, ns: &str, name: &str) -> String {
-    cluster
-        .kubectl(&[
-            "get",
-            "events",
-            "-n",
-            ns,
-            "--field-selector",
-            &format!("involvedObject.name={name}"),
-            "-o",
-            "jsonpath={range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}",
-        ])
-        .unwrap_or_default()
-}
-
 /// (status, reason, message) of one condition of a namespaced object.
 fn condition(
     cluster: &Cluster,

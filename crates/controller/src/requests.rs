@@ -432,28 +432,18 @@ pub fn status_for(
                 None,
             );
         }
-        Outcome::InvalidRequest(msg) => {
-            conds = conditions::set(
-                &conds,
-                c::CONDITION_INVALID_REQUEST,
-                TRUE,
-                c::reason::FAILED,
-                msg,
-                now,
-                None,
-            );
-            conds = conditions::set(
-                &conds,
-                c::CONDITION_READY,
-                FALSE,
-                c::reason::FAILED,
-                msg,
-                now,
-                None,
-            );
-            status.failure_time = Some(Time(now));
-        }
-        Outcome::Failed(msg) => {
+        Outcome::InvalidRequest(msg) | Outcome::Failed(msg) => {
+            if matches!(outcome, Outcome::InvalidRequest(_)) {
+                conds = conditions::set(
+                    &conds,
+                    c::CONDITION_INVALID_REQUEST,
+                    TRUE,
+                    c::reason::FAILED,
+                    msg,
+                    now,
+                    None,
+                );
+            }
             conds = conditions::set(
                 &conds,
                 c::CONDITION_READY,

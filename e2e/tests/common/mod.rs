@@ -406,3 +406,19 @@ pub fn certificate(name: &str, extra_spec: &str) -> String {
         "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: {name}\nspec:\n  secretName: {name}-tls\n  issuerRef:\n    name: ca\n    kind: Issuer\n{extra_spec}"
     )
 }
+
+/// The Events about object `name` in `ns`, one `Type Reason: message` per line.
+pub fn events(cluster: &Cluster, ns: &str, name: &str) -> String {
+    cluster
+        .kubectl(&[
+            "get",
+            "events",
+            "-n",
+            ns,
+            "--field-selector",
+            &format!("involvedObject.name={name}"),
+            "-o",
+            "jsonpath={range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}",
+        ])
+        .unwrap_or_default()
+}
