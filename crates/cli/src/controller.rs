@@ -209,6 +209,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     .await
     .context("starting the admin HTTP servers")?;
 
+    let shutdown = futures_shared_shutdown();
     let (leader, lease_task) = if args.leader_elect {
         let (election, rx) = LeaderElection::new(LeaseConfig {
             namespace: args
@@ -225,7 +226,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         let client = client.clone();
         (
             LeaderState::new(rx),
-            Some(tokio::spawn(election.run(client))),
+            Some(tokio::spawn(election.run(client, shutdown.clone()))),
         )
     } else {
         (LeaderState::always(), None)
@@ -237,8 +238,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         "starting anchorage controller"
     );
 
-    let shutdown = futures_shared_shutdown();
-    let controllers = anchorage_controller::run(
+    let run = anchorage_controller::run(
         client,
         Runtime {
             config,
@@ -250,16 +250,45 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         },
         shutdown.clone(),
     );
+    // After SIGTERM, in-flight reconciles get a grace period; kube-runtime would otherwise
+    // also wait for every scheduled requeue (renewals are hours away) before returning.
+    let grace = {
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    };
+    let controllers = async move {
+        tokio::select! {
+            () = run => {}
+            () = grace => tracing::info!("stopped after the shutdown grace period"),
+        }
+    };
     match lease_task {
-        Some(task) => {
+        Some(mut task) => {
+            tokio::pin!(controllers);
             tokio::select! {
-                _ = controllers => Ok(()),
-                res = task => {
-                    health.alive.store(false, std::sync::atomic::Ordering::Relaxed);
+                () = &mut controllers => {
+                    // Shutdown: the lease task releases the Lease; wait for it briefly.
+                    let _ = tokio::time::timeout(Duration::from_secs(5), &mut task).await;
+                    Ok(())
+                }
+                res = &mut task => {
                     match res {
-                        Ok(Err(e)) => Err(anyhow::anyhow!(e)).context("leader election failed; exiting"),
-                        Ok(Ok(())) => anyhow::bail!("leader election stopped; exiting"),
-                        Err(e) => anyhow::bail!("leader election task died: {e}"),
+                        // Released on shutdown: let the controllers finish stopping.
+                        Ok(Ok(())) => {
+                            controllers.await;
+                            Ok(())
+                        }
+                        Ok(Err(e)) => {
+                            health.alive.store(false, std::sync::atomic::Ordering::Relaxed);
+                            Err(anyhow::anyhow!(e)).context("leader election failed; exiting")
+                        }
+                        Err(e) => {
+                            health.alive.store(false, std::sync::atomic::Ordering::Relaxed);
+                            anyhow::bail!("leader election task died: {e}")
+                        }
                     }
                 }
             }

@@ -57,8 +57,15 @@ impl LeaderElection {
         (Self { config, tx }, rx)
     }
 
-    /// Runs until the lease task fails; returns the error (the caller exits the process).
-    pub async fn run(self, client: Client) -> Result<(), LeaderError> {
+    /// Runs until the lease task fails (returns the error; the caller exits the process) or
+    /// `shutdown` resolves: then writes stop, the Lease is released so a standby takes over at
+    /// once instead of after the lease duration, and `Ok(())` is returned.
+    pub async fn run(
+        self,
+        client: Client,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), LeaderError> {
+        tokio::pin!(shutdown);
         let cfg = &self.config;
         let err = |message: String| LeaderError::Lease {
             namespace: cfg.namespace.clone(),
@@ -90,7 +97,17 @@ impl LeaderElection {
                 }
             };
             loop {
-                match manager.changed().await {
+                let changed = tokio::select! {
+                    changed = manager.changed() => changed,
+                    () = &mut shutdown => {
+                        self.tx.send_replace(false);
+                        if let Err(e) = manager.release().await {
+                            tracing::warn!(error = %e, "could not release the leader Lease");
+                        }
+                        return Ok(());
+                    }
+                };
+                match changed {
                     Ok(is_leader) => {
                         failures = 0;
                         if *self.tx.borrow() != is_leader {
