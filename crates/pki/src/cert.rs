@@ -70,7 +70,7 @@ fn hex(bytes: &[u8]) -> String {
 /// `[3] Extensions`).
 pub(crate) fn cert_extensions(cert_der: &[u8]) -> Result<ExtInfo, &'static str> {
     let outer = der::single(cert_der, TAG_SEQUENCE)?;
-    let tbs = Reader::new(outer.content).expect(TAG_SEQUENCE)?;
+    let tbs = Reader::new(outer.content).take(TAG_SEQUENCE)?;
     let mut r = Reader::new(tbs.content);
     while !r.is_empty() {
         let t = r.next_tlv()?;
@@ -85,18 +85,18 @@ pub(crate) fn cert_extensions(cert_der: &[u8]) -> Result<ExtInfo, &'static str> 
 /// The SubjectPublicKeyInfo TLV of a certificate (RFC 5280 §4.1.2.7), from its DER.
 pub(crate) fn cert_spki(cert_der: &[u8]) -> Result<&[u8], &'static str> {
     let outer = der::single(cert_der, TAG_SEQUENCE)?;
-    let tbs = Reader::new(outer.content).expect(TAG_SEQUENCE)?;
+    let tbs = Reader::new(outer.content).take(TAG_SEQUENCE)?;
     let mut r = Reader::new(tbs.content);
     let mut first = r.next_tlv()?;
     if first.tag == 0xa0 {
         first = r.next_tlv()?; // serialNumber after the explicit version
     }
     let _serial = first;
-    r.expect(TAG_SEQUENCE)?; // signature
-    r.expect(TAG_SEQUENCE)?; // issuer
-    r.expect(TAG_SEQUENCE)?; // validity
-    r.expect(TAG_SEQUENCE)?; // subject
-    Ok(r.expect(TAG_SEQUENCE)?.raw)
+    r.take(TAG_SEQUENCE)?; // signature
+    r.take(TAG_SEQUENCE)?; // issuer
+    r.take(TAG_SEQUENCE)?; // validity
+    r.take(TAG_SEQUENCE)?; // subject
+    Ok(r.take(TAG_SEQUENCE)?.raw)
 }
 
 /// Decodes all `CERTIFICATE` blocks of a PEM input into OpenSSL certificates, in input order,

@@ -306,17 +306,17 @@ struct CsrParts<'a> {
 fn csr_parts(csr: &[u8]) -> Result<CsrParts<'_>, &'static str> {
     let outer = der::single(csr, TAG_SEQUENCE)?;
     let mut top = Reader::new(outer.content);
-    let info = top.expect(TAG_SEQUENCE)?;
-    let alg = top.expect(TAG_SEQUENCE)?;
-    let sig = top.expect(der::TAG_BIT_STRING)?;
+    let info = top.take(TAG_SEQUENCE)?;
+    let alg = top.take(TAG_SEQUENCE)?;
+    let sig = top.take(der::TAG_BIT_STRING)?;
     if !top.is_empty() {
         return Err("trailing data after the signature");
     }
     let mut r = Reader::new(info.content);
-    r.expect(TAG_INTEGER)?;
-    let subject = r.expect(TAG_SEQUENCE)?.raw;
-    let spki = r.expect(TAG_SEQUENCE)?.raw;
-    let sig_oid = Reader::new(alg.content).expect(TAG_OID)?.content;
+    r.take(TAG_INTEGER)?;
+    let subject = r.take(TAG_SEQUENCE)?.raw;
+    let spki = r.take(TAG_SEQUENCE)?.raw;
+    let sig_oid = Reader::new(alg.content).take(TAG_OID)?.content;
     let signature = match sig.content.split_first() {
         Some((0, rest)) => rest,
         _ => return Err("signature BIT STRING has unused bits"),
@@ -380,26 +380,26 @@ fn verify_signature(public: &PKeyRef<Public>, parts: &CsrParts<'_>) -> Result<()
 /// Reads the extensionRequest attribute of a CertificationRequest.
 fn csr_extensions(csr: &[u8]) -> Result<ext::ExtInfo, &'static str> {
     let outer = der::single(csr, TAG_SEQUENCE)?;
-    let info = Reader::new(outer.content).expect(TAG_SEQUENCE)?;
+    let info = Reader::new(outer.content).take(TAG_SEQUENCE)?;
     let mut r = Reader::new(info.content);
-    r.expect(TAG_INTEGER)?; // version
-    r.expect(TAG_SEQUENCE)?; // subject
-    r.expect(TAG_SEQUENCE)?; // subjectPKInfo
+    r.take(TAG_INTEGER)?; // version
+    r.take(TAG_SEQUENCE)?; // subject
+    r.take(TAG_SEQUENCE)?; // subjectPKInfo
     if r.is_empty() {
         return Ok(ext::ExtInfo::default());
     }
-    let attrs = r.expect(0xa0)?;
+    let attrs = r.take(0xa0)?;
     let want = der::oid_content(ext::OID_EXTENSION_REQUEST).unwrap_or_default();
     let mut attrs = Reader::new(attrs.content);
     while !attrs.is_empty() {
-        let attr = attrs.expect(TAG_SEQUENCE)?;
+        let attr = attrs.take(TAG_SEQUENCE)?;
         let mut a = Reader::new(attr.content);
-        let oid = a.expect(TAG_OID)?;
+        let oid = a.take(TAG_OID)?;
         if oid.content != want.as_slice() {
             continue;
         }
-        let values = a.expect(TAG_SET)?;
-        let exts = Reader::new(values.content).expect(TAG_SEQUENCE)?;
+        let values = a.take(TAG_SET)?;
+        let exts = Reader::new(values.content).take(TAG_SEQUENCE)?;
         return ext::parse_extensions(exts.content);
     }
     Ok(ext::ExtInfo::default())

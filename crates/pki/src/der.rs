@@ -125,7 +125,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next TLV and checks its tag.
-    pub(crate) fn expect(&mut self, tag: u8) -> Result<Tlv<'a>, &'static str> {
+    pub(crate) fn take(&mut self, tag: u8) -> Result<Tlv<'a>, &'static str> {
         let t = self.next_tlv()?;
         if t.tag != tag {
             return Err("unexpected tag");
@@ -137,7 +137,7 @@ impl<'a> Reader<'a> {
 /// Parses a whole input that must be exactly one TLV with `tag`.
 pub(crate) fn single(input: &[u8], tag: u8) -> Result<Tlv<'_>, &'static str> {
     let mut r = Reader::new(input);
-    let t = r.expect(tag)?;
+    let t = r.take(tag)?;
     if !r.is_empty() {
         return Err("trailing data");
     }

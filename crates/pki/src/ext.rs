@@ -250,9 +250,9 @@ pub(crate) fn parse_extensions(content: &[u8]) -> Result<ExtInfo, &'static str> 
     let mut info = ExtInfo::default();
     let mut exts = Reader::new(content);
     while !exts.is_empty() {
-        let ext = exts.expect(TAG_SEQUENCE)?;
+        let ext = exts.take(TAG_SEQUENCE)?;
         let mut r = Reader::new(ext.content);
-        let id = r.expect(TAG_OID)?.content;
+        let id = r.take(TAG_OID)?.content;
         let mut t = r.next_tlv()?;
         if t.tag == TAG_BOOLEAN {
             t = r.next_tlv()?;
@@ -285,7 +285,7 @@ pub(crate) fn parse_extensions(content: &[u8]) -> Result<ExtInfo, &'static str> 
             let s = der::single(value, TAG_SEQUENCE)?;
             let mut r = Reader::new(s.content);
             while !r.is_empty() {
-                info.ekus.push(r.expect(TAG_OID)?.content.to_vec());
+                info.ekus.push(r.take(TAG_OID)?.content.to_vec());
             }
         } else if id == san.as_slice() {
             let s = der::single(value, TAG_SEQUENCE)?;
@@ -338,8 +338,8 @@ pub(crate) fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, PkiError> {
     };
     let spki = der::single(spki_der, TAG_SEQUENCE).map_err(bad)?;
     let mut r = Reader::new(spki.content);
-    r.expect(TAG_SEQUENCE).map_err(bad)?;
-    let bits = r.expect(der::TAG_BIT_STRING).map_err(bad)?;
+    r.take(TAG_SEQUENCE).map_err(bad)?;
+    let bits = r.take(der::TAG_BIT_STRING).map_err(bad)?;
     let key = bits.content.get(1..).unwrap_or_default();
     Ok(openssl::sha::sha1(key).to_vec())
 }

@@ -174,8 +174,8 @@ pub fn public_key_from_spki(spki: &[u8]) -> Result<PKey<Public>, PkiError> {
 fn spki_algorithm(spki: &[u8]) -> Option<Vec<u8>> {
     use crate::der::{Reader, TAG_OID, TAG_SEQUENCE, single};
     let outer = single(spki, TAG_SEQUENCE).ok()?;
-    let alg = Reader::new(outer.content).expect(TAG_SEQUENCE).ok()?;
-    let oid = Reader::new(alg.content).expect(TAG_OID).ok()?;
+    let alg = Reader::new(outer.content).take(TAG_SEQUENCE).ok()?;
+    let oid = Reader::new(alg.content).take(TAG_OID).ok()?;
     Some(oid.content.to_vec())
 }
 
